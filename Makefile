@@ -1,0 +1,56 @@
+# The two commands of the README: `make demo` and `make test`. Both set up everything first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+INSTALLED := $(VENV)/.installed
+WEB_INDEX := torchscope/web/index.html
+WEB_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -type f -print 2>/dev/null)
+PORT ?= 8097
+
+.PHONY: install web demo test test-fast lint format bench clean
+
+install: $(INSTALLED) $(WEB_INDEX)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# torch first and pinned: 2.13.0 is the CPU wheel on local disk; a plain `torch` would pull CUDA.
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+# The editable install's build hook builds the UI once; this keeps it fresh as frontend/ changes.
+$(WEB_INDEX): $(WEB_SOURCES) | $(INSTALLED)
+	cd frontend && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build
+	touch $@
+
+web: $(WEB_INDEX)
+
+demo: install
+	$(PY) examples/demo.py --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	cd frontend && npm run typecheck
+
+test: install lint
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not browser and not slow"
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	for script in benchmarks/*.py; do $(PY) $$script --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) torchscope/web frontend/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m torchscope``: the command line."""
+
+from torchscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""The plugins a server starts with."""
+
+from __future__ import annotations
+
+from torchscope.plugins.base import Plugin
+from torchscope.server.config import ServerConfig
+
+
+def default_plugins(config: ServerConfig) -> list[Plugin]:
+    """One instance of every plugin that ships with torchscope, in tab order."""
+    plugins: list[Plugin] = []
+    return plugins

@@ -1,0 +1,117 @@
+"""The ASGI application: core routes, each plugin's routes, and the UI, under one base URL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from torchscope import __version__
+from torchscope.plugins.base import Plugin
+from torchscope.server.config import ServerConfig
+from torchscope.server.context import ServerContext
+from torchscope.server.jsonresponse import JSONResponse
+from torchscope.server.status_socket import status_socket
+from torchscope.server.ui import asset_routes, fallback_routes
+
+
+def _context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def data_logdir(request: Request) -> Response:
+    return JSONResponse({"logdir": _context(request).config.logdir or ""})
+
+
+async def data_environment(request: Request) -> Response:
+    return JSONResponse(_context(request).environment())
+
+
+async def data_plugins_listing(request: Request) -> Response:
+    return JSONResponse(_context(request).plugins_listing())
+
+
+def _core_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/health", health),
+        WebSocketRoute("/api/ws", status_socket),
+        Route("/data/logdir", data_logdir),
+        Route("/data/environment", data_environment),
+        Route("/data/plugins_listing", data_plugins_listing),
+    ]
+
+
+def _plugin_routes(plugins: Sequence[Plugin]) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for plugin in plugins:
+        routes.extend(plugin.root_routes())
+        plugin_routes = list(plugin.routes())
+        if plugin_routes:
+            routes.append(Mount(f"/data/plugin/{plugin.name}", routes=plugin_routes))
+    return routes
+
+
+class _SecurityHeaders:
+    """Headers every response carries; the UI needs nothing from other origins."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(config: ServerConfig, plugins: Sequence[Plugin] | None = None) -> Starlette:
+    """Build the server's ASGI app.
+
+    ``plugins`` defaults to the plugins that ship with torchscope for this ``config``.
+    """
+    if plugins is None:
+        from torchscope.plugins.registry import default_plugins
+
+        plugins = default_plugins(config)
+    plugin_list = list(plugins)
+    site = _core_routes() + _plugin_routes(plugin_list) + asset_routes() + fallback_routes()
+
+    routes: list[BaseRoute]
+    if config.base_url:
+
+        async def to_base(request: Request) -> Response:
+            return RedirectResponse(config.base_url + "/")
+
+        routes = [Route("/", to_base), Mount(config.base_url, routes=site)]
+    else:
+        routes = site
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for plugin in plugin_list:
+            await plugin.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(_SecurityHeaders)])
+    app.state.context = ServerContext(config=config, plugins=plugin_list)
+    return app
