@@ -10,9 +10,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchscope import __version__
+from torchscope.logdir.routes import runs_routes
 from torchscope.plugins.base import Plugin
 from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
@@ -49,6 +50,7 @@ def _core_routes() -> list[BaseRoute]:
         Route("/data/logdir", data_logdir),
         Route("/data/environment", data_environment),
         Route("/data/plugins_listing", data_plugins_listing),
+        *runs_routes(),
     ]
 
 
@@ -73,7 +75,7 @@ class _SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))

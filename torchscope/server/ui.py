@@ -22,6 +22,15 @@ with Node.js 20 available.</p>
 """
 
 
+class _ImmutableAssets(StaticFiles):
+    """Bundle files have content hashes in their names, so browsers may keep them for good."""
+
+    def file_response(self, *args: object, **kwargs: object) -> Response:
+        response = super().file_response(*args, **kwargs)  # type: ignore[arg-type]
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
 def _index_html(base_url: str) -> str | None:
     index = WEB_DIR / "index.html"
     try:
@@ -49,7 +58,7 @@ def asset_routes() -> list[BaseRoute]:
     return [
         Mount(
             "/assets",
-            app=StaticFiles(directory=WEB_DIR / "assets", check_dir=False),
+            app=_ImmutableAssets(directory=WEB_DIR / "assets", check_dir=False),
             name="assets",
         ),
         Route("/favicon.svg", _favicon),
