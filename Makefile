@@ -8,6 +8,7 @@ INSTALLED := $(VENV)/.installed
 WEB_INDEX := torchscope/web/index.html
 WEB_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -type f -print 2>/dev/null)
 PORT ?= 8097
+PY_SOURCES := torchscope tests benchmarks examples hatch_build.py
 
 .PHONY: install web demo test test-fast lint format bench clean
 
@@ -34,8 +35,8 @@ demo: install
 	$(PY) examples/demo.py --port $(PORT)
 
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
 	cd frontend && npm run typecheck
 
@@ -46,8 +47,8 @@ test-fast: install
 	$(PY) -m pytest -m "not browser and not slow"
 
 format: install
-	$(VENV)/bin/ruff format .
-	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format $(PY_SOURCES)
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 
 bench: install
 	for script in benchmarks/*.py; do $(PY) $$script --quick || exit 1; done

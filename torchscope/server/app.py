@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchscope import __version__
-from torchscope.logdir.routes import runs_routes
 from torchscope.plugins.base import Plugin
 from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
@@ -50,7 +49,6 @@ def _core_routes() -> list[BaseRoute]:
         Route("/data/logdir", data_logdir),
         Route("/data/environment", data_environment),
         Route("/data/plugins_listing", data_plugins_listing),
-        *runs_routes(),
     ]
 
 
