@@ -6,6 +6,23 @@ Heavy pieces (torch, the client, the writer) are imported lazily so that
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# Public names resolved on first use: attribute -> module that defines it.
+_LAZY_ATTRIBUTES = {
+    "SummaryWriter": "torchscope.client.writer",
+}
+
+__all__ = ["SummaryWriter", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY_ATTRIBUTES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'torchscope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value

@@ -1,0 +1,1 @@
+"""TensorBoard-compatible .proto schema (package torchscope.tb) and its compiled descriptors."""
