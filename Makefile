@@ -22,6 +22,10 @@ $(PY):
 $(INSTALLED): pyproject.toml | $(PY)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[test]"
+	# The real visdom client is a test anchor; it ships only an sdist whose setup.py needs
+	# pkg_resources, which setuptools 81 removed.
+	$(PIP) install -q "setuptools<81"
+	$(PIP) install -q --no-build-isolation "visdom>=0.2.4"
 	touch $@
 
 # The editable install's build hook builds the UI once; this keeps it fresh as frontend/ changes.

@@ -14,9 +14,10 @@ __version__ = "0.1.0"
 # Public names resolved on first use: attribute -> module that defines it.
 _LAZY_ATTRIBUTES = {
     "SummaryWriter": "torchscope.client.writer",
+    "Visdom": "torchscope.client.visdom",
 }
 
-__all__ = ["SummaryWriter", "__version__"]
+__all__ = ["SummaryWriter", "Visdom", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

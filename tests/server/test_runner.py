@@ -122,3 +122,17 @@ def test_server_process_does_not_import_torch() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_second_server_on_one_env_path_is_one_line(tmp_path: Path) -> None:
+    first = start(["--port", "0"], tmp_path)
+    try:
+        wait_alive(first)
+        second = start(["--port", "0"], tmp_path)
+        _, stderr = second.communicate(timeout=30)
+    finally:
+        first.kill()
+        first.wait()
+    assert second.returncode == 1
+    assert "another torchscope server is using" in stderr
+    assert "Traceback" not in stderr

@@ -13,6 +13,10 @@ from typing import Any, ClassVar
 from starlette.routing import BaseRoute
 
 
+class PluginStartError(RuntimeError):
+    """A plugin cannot start (its data is locked or unreadable); the message is for the user."""
+
+
 class Plugin(ABC):
     """A kind of data the dashboard can show (live windows, scalars, images, graphs, ...)."""
 

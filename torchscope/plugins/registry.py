@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from torchscope.plugins.base import Plugin
+from torchscope.plugins.live import LivePlugin
 from torchscope.server.config import ServerConfig
 
 
 def default_plugins(config: ServerConfig) -> list[Plugin]:
     """One instance of every plugin that ships with torchscope, in tab order."""
-    plugins: list[Plugin] = []
+    plugins: list[Plugin] = [LivePlugin(config)]
     return plugins

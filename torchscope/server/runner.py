@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import uvicorn
 
+from torchscope.plugins.base import PluginStartError
 from torchscope.server.config import ServerConfig
 
 log = logging.getLogger("torchscope.server")
@@ -89,7 +90,11 @@ def serve(config: ServerConfig, log_level: str = "warning") -> None:
     def announce() -> None:
         print(f"It's Alive! You can navigate to {config.public_url(bound_port)}", flush=True)
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except PluginStartError as exc:
+        sock.close()
+        raise ServerStartError(str(exc)) from None
     uv_config = uvicorn.Config(
         app,
         log_level=log_level,
