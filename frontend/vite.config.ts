@@ -5,6 +5,18 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   base: './',
+  // plotly.js is bundled from its npm sources (the Live view registers only the trace types it
+  // draws); its sources expect Node's `global`, `buffer` and `stream`, and the `regl` fork.
+  resolve: {
+    alias: {
+      regl: '@plotly/regl',
+      stream: 'stream-browserify',
+      buffer: 'buffer/',
+    },
+  },
+  define: {
+    global: 'globalThis',
+  },
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' },
   },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from torchscope.logdir.registration import logdir_plugins
 from torchscope.plugins.base import Plugin
 from torchscope.plugins.live import LivePlugin
 from torchscope.server.config import ServerConfig
@@ -9,5 +10,4 @@ from torchscope.server.config import ServerConfig
 
 def default_plugins(config: ServerConfig) -> list[Plugin]:
     """One instance of every plugin that ships with torchscope, in tab order."""
-    plugins: list[Plugin] = [LivePlugin(config)]
-    return plugins
+    return [LivePlugin(config), *logdir_plugins(config)]

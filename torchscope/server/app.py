@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchscope import __version__
+from torchscope.logdir.routes import runs_routes
 from torchscope.plugins.base import Plugin
 from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
@@ -49,6 +50,7 @@ def _core_routes() -> list[BaseRoute]:
         Route("/data/logdir", data_logdir),
         Route("/data/environment", data_environment),
         Route("/data/plugins_listing", data_plugins_listing),
+        *runs_routes(),
     ]
 
 

@@ -1,0 +1,59 @@
+"""The logdir plugins a server starts with, all sharing one :class:`LogdirStore`."""
+
+from __future__ import annotations
+
+from torchscope.logdir.store import LogdirStore, StoreOptions
+from torchscope.plugins.base import Plugin
+from torchscope.server.config import ServerConfig
+
+#: Folder, under the server's env path, of the persistent cache of parsed runs.
+CACHE_FOLDER = "logdir-cache"
+
+
+def logdir_plugins(config: ServerConfig, options: StoreOptions | None = None) -> list[Plugin]:
+    """One instance of each logdir plugin, in tab order (none without ``config.logdir``).
+
+    The store starts reading lazily, on the first request or ``is_active`` poll.
+    """
+    if not config.logdir:
+        return []
+    from torchscope.plugins.audio import AudioPlugin
+    from torchscope.plugins.custom_scalars import CustomScalarsPlugin
+    from torchscope.plugins.distributions import DistributionsPlugin
+    from torchscope.plugins.graphs import GraphsPlugin
+    from torchscope.plugins.histograms import HistogramsPlugin
+    from torchscope.plugins.hparams import HParamsPlugin
+    from torchscope.plugins.images import ImagesPlugin
+    from torchscope.plugins.mesh import MeshPlugin
+    from torchscope.plugins.pr_curves import PrCurvesPlugin
+    from torchscope.plugins.scalars import ScalarsPlugin
+    from torchscope.plugins.text import TextPlugin
+
+    if options is None:
+        # The server reads a large logdir with one worker process per CPU at start-up.
+        options = StoreOptions(cache_dir=config.env_path / CACHE_FOLDER, load_workers=None)
+    store = LogdirStore(config.logdir, options)
+    plugins: list[Plugin] = [
+        ScalarsPlugin(store),
+        CustomScalarsPlugin(store),
+        ImagesPlugin(store),
+        AudioPlugin(store),
+        GraphsPlugin(store),
+        DistributionsPlugin(store),
+        HistogramsPlugin(store),
+        TextPlugin(store),
+        PrCurvesPlugin(store),
+        HParamsPlugin(store),
+        MeshPlugin(store),
+    ]
+    plugins.extend(_projector(store))
+    return plugins
+
+
+def _projector(store: LogdirStore) -> list[Plugin]:
+    # The projector's data reading lives in torchscope.embed; serve it only when present.
+    try:
+        from torchscope.plugins.projector import ProjectorPlugin
+    except ImportError:
+        return []
+    return [ProjectorPlugin(store)]
