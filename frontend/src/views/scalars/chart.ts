@@ -123,7 +123,10 @@ export class ScalarChart {
     const grid = cssVar('--border') || '#ddd';
     const font = `12px ${cssVar('--font') || 'sans-serif'}`;
     const series: uPlot.Series[] = [{}];
-    for (const run of this.runs) {
+    // The edges of a band are drawn thin and faded, so the line inside it stands out.
+    const edges = new Set(settings.bands?.flatMap((band) => [band.upper, band.lower]) ?? []);
+    this.runs.forEach((run, index) => {
+      const edge = edges.has(index);
       series.push(
         {
           label: `${run.run} (raw)`,
@@ -132,9 +135,14 @@ export class ScalarChart {
           show: settings.smoothed,
           points: { show: false },
         },
-        { label: run.run, stroke: run.color, width: 1.6, points: { show: false } },
+        {
+          label: run.run,
+          stroke: edge ? withAlpha(run.color, 0.5) : run.color,
+          width: edge ? 1 : 1.6,
+          points: { show: false },
+        },
       );
-    }
+    });
     const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
       stroke: text,
       font,
