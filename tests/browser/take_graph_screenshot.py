@@ -20,8 +20,8 @@ from conftest import CHROMIUM, CHROMIUM_ARGS
 from logdir_server import TORCH_LOGDIR, logdir_server
 
 import torchscope.graph as tg
+from torchscope.graph.files import save_model_graph
 from torchscope.graph.zoo import resnet50
-from torchscope.plugins.graphs.model_graph_route import save_model_graph
 
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "img" / "graph-view.png"
 MAX_BYTES = 200_000

@@ -11,8 +11,8 @@ from logdir_server import TORCH_LOGDIR, logdir_server
 from playwright.sync_api import Locator, Page, expect
 
 import torchscope.graph as tg
+from torchscope.graph.files import save_model_graph
 from torchscope.graph.zoo import BottleneckResNet
-from torchscope.plugins.graphs.model_graph_route import save_model_graph
 
 pytestmark = pytest.mark.browser
 

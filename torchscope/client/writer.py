@@ -22,7 +22,7 @@ from torchscope.client.writer_convert import is_torch_tensor, scalar_to_float, t
 from torchscope.client.writer_distributed import process_rank
 from torchscope.client.writer_embedding import EmbeddingFiles
 from torchscope.client.writer_files import FILE_VERSION, EventFileWriter, join_path
-from torchscope.client.writer_graph import graph_events
+from torchscope.client.writer_graph import graph_events, save_module_graph
 from torchscope.client.writer_histogram import histogram_proto, tensorflow_bucket_edges
 from torchscope.client.writer_hparams import hparams_values
 from torchscope.client.writer_images import box_labels, figure_to_chw, image_value, video_value
@@ -416,14 +416,23 @@ class SummaryWriter:
         input_to_model: Any = None,
         verbose: bool = False,
         use_strict_trace: bool = True,
+        *,
+        module_graph: bool = True,
     ) -> None:
-        """Trace ``model`` with ``input_to_model`` and log TensorBoard's GraphDef of it."""
+        """Trace ``model`` with ``input_to_model`` and log TensorBoard's GraphDef of it.
+
+        With ``module_graph`` (the default) torchscope's own graph of the model as written (its
+        module hierarchy, shapes and parameter counts) is saved beside it, as
+        ``<log_dir>/model.torchscope-graph.json``, for torchscope's Graphs view.
+        """
         if not self.active:
             return
         writer = self._main or self._open_main()
         for event in graph_events(model, input_to_model, verbose, use_strict_trace):
             event.wall_time = _now()
             writer.add_payload(event.SerializeToString())
+        if module_graph:
+            save_module_graph(model, input_to_model, self.log_dir)
 
     def add_embedding(
         self,

@@ -221,3 +221,32 @@ def graph_events(
         Event(graph_def=graph.SerializeToString()),
         Event(tagged_run_metadata=metadata),
     ]
+
+
+def save_module_graph(model: Any, input_to_model: Any, log_dir: str) -> None:
+    """Save torchscope's module graph of ``model`` in ``log_dir`` for the Graphs view.
+
+    A model the tracers cannot follow only costs a warning: the GraphDef is already written.
+    """
+    import warnings
+
+    from torchscope.client.writer_files import is_remote_path, join_path
+    from torchscope.graph import trace
+    from torchscope.graph.files import graph_file_name, save_model_graph
+
+    inputs = () if input_to_model is None else input_to_model
+    try:
+        graph = trace(model, inputs)
+    except Exception as error:
+        warnings.warn(
+            f"add_graph: the GraphDef was written, but torchscope's module graph was not: {error}",
+            stacklevel=3,
+        )
+        return
+    if is_remote_path(log_dir):
+        import fsspec
+
+        with fsspec.open(join_path(log_dir, graph_file_name("model")), "w") as remote:
+            remote.write(graph.to_json())
+    else:
+        save_model_graph(graph, log_dir, tag="model")

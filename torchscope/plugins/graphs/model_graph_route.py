@@ -5,8 +5,8 @@ Two sources, both under the log directory:
 - the GraphDef that ``SummaryWriter.add_graph`` wrote into a run's event files, converted by
   :func:`torchscope.graph.from_graphdef` with the tracer's plumbing hidden (tag ``""``);
 - graph files ``<tag>.torchscope-graph.json`` in a run's folder, written by
-  :func:`save_model_graph` (or ``ModelGraph.to_json()``); such a folder is a run even without
-  event files.
+  :func:`torchscope.graph.files.save_model_graph` (or ``ModelGraph.to_json()``); such a
+  folder is a run even without event files.
 
 Routes (under ``/data/plugin/graphs/``): ``model_graphs`` lists
 ``[{"run", "tag", "source"}]``; ``model_graph?run=R[&tag=T]`` answers one graph's JSON.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,43 +24,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from torchscope.graph.files import GRAPH_FILE_SUFFIX, graph_file_name, save_model_graph
 from torchscope.logdir.serving import endpoint, json_response, query_param
 from torchscope.logdir.store import LogdirStore, UnknownRunError, UnknownTagError
 
 if TYPE_CHECKING:
     from torchscope.graph.model import ModelGraph
 
-#: How a graph file's name ends; the part before it is the graph's tag.
-GRAPH_FILE_SUFFIX = ".torchscope-graph.json"
-
 #: Converted graphs kept in memory (a large model's JSON is a few hundred KB).
 _CACHE_SIZE = 16
-
-
-def graph_file_name(tag: str) -> str:
-    """The file name of the graph tagged ``tag``: ``resnet`` -> ``resnet.torchscope-graph.json``."""
-    if not isinstance(tag, str) or not tag or "/" in tag or "\\" in tag or tag.startswith("."):
-        raise ValueError(f"tag must be a non-empty file name without slashes, got {tag!r}")
-    return tag + GRAPH_FILE_SUFFIX
-
-
-def save_model_graph(graph: ModelGraph, run_dir: str | Path, tag: str = "model") -> Path:
-    """Write ``graph`` where the Graphs view finds it: ``run_dir/<tag>.torchscope-graph.json``.
-
-    ``run_dir`` is a folder under the served log directory (created if missing); the view
-    lists the graph under that run with this tag. Returns the file's path.
-    """
-    from torchscope.graph.model import ModelGraph
-
-    if not isinstance(graph, ModelGraph):
-        raise TypeError(f"graph must be a torchscope.graph.ModelGraph, got {type(graph).__name__}")
-    path = Path(run_dir) / graph_file_name(tag)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a server polling the folder never reads half a file.
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(graph.to_json(), encoding="utf-8")
-    partial.replace(path)
-    return path
 
 
 class ModelGraphRoutes:
