@@ -71,6 +71,11 @@ def test_scalars_histograms_images_text_and_graph_are_written(
     assert any(tag.startswith("gradients/") for tag in histograms)
     assert {"explain/saliency", "explain/grad_cam", "samples/inputs"} <= tags["image"]
     assert "model/summary/text_summary" in tags["text"]  # torch names text tags so
+    assert {f"pr/class_{cls}" for cls in range(10)} <= tags["pr_curves"]
+    assert "custom_scalars__config__" in tags["custom_scalars"]
+    assert "_hparams_/session_start_info" in tags["hparams"]
+    assert (log_dir / "hparams").is_dir()  # torch's habit: the session goes into a child run
+    assert (log_dir / "model.torchscope-graph.json").is_file()
     graph_files = [p for p in log_dir.rglob("events.out.tfevents.*") if _has_graph(p)]
     assert graph_files, "no GraphDef was written"
 

@@ -1,8 +1,10 @@
 """The torchscope logger: one callback that sends a fit to every view of the dashboard.
 
 It writes a TensorBoard log directory (scalars, weight and gradient histograms, the model graph and
-summary, fixed samples, explanation maps every epoch, embeddings of validation samples at the end)
-and, when given a live client, draws the loss, the learning rate and the metrics live as well.
+summary, fixed samples, explanation maps and per-class precision-recall curves every epoch, a
+Custom Scalars chart of train against validation loss, embeddings of validation samples and the
+fit's hyperparameters with its final metrics at the end) and, when given a live client, draws the
+loss, the learning rate and the metrics live as well.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class TorchscopeLogger(MetricsSink):
         graph: write the model graph and its summary table at the start.
         embeddings: at the end, write the inputs of the last ``nn.Linear`` for up to
             ``n_embeddings`` validation samples to the projector, labelled by their class.
+        pr_curves: after every epoch, one precision-recall curve per class of a classifier
+            (the validation predictions after a softmax against one-vs-rest labels).
+        hparams: at the end, the learner's settings and the final metrics for the HParams view.
     """
 
     def __init__(
@@ -51,6 +56,8 @@ class TorchscopeLogger(MetricsSink):
         graph: bool = True,
         embeddings: bool = True,
         n_embeddings: int = 300,
+        pr_curves: bool = True,
+        hparams: bool = True,
     ) -> None:
         super().__init__(every=every)
         unknown = [name for name in explain if name not in EXPLAIN_METHODS]
@@ -66,6 +73,8 @@ class TorchscopeLogger(MetricsSink):
         self.graph = graph
         self.embeddings = embeddings
         self.n_embeddings = n_embeddings
+        self.pr_curves = pr_curves
+        self.hparams = hparams
         self.writer: SummaryWriter | None = None
         self._samples: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -76,6 +85,13 @@ class TorchscopeLogger(MetricsSink):
 
         learner = self.learner
         self.writer = SummaryWriter(self.log_dir, live=True)
+        self.writer.add_custom_scalars(
+            {
+                "Training": {
+                    "loss, train vs validation": ["Multiline", [r"epoch/(train|valid)_loss"]]
+                }
+            }
+        )
         if learner.valid_loader is not None:
             inputs, targets = learner.fixed_batch(self.n_samples)
             self._samples = (inputs[0], targets[0])
@@ -99,6 +115,8 @@ class TorchscopeLogger(MetricsSink):
             self._live_point(f"epoch_{name}", epoch + 1, float(value), xlabel="epoch")
         if self._samples is not None and self.explain:
             self._log_explanations(step)
+        if self.pr_curves and self.learner.valid_loader is not None:
+            self._log_pr_curves(step)
 
     def log_end(self) -> None:
         if self.writer is not None:
@@ -123,6 +141,8 @@ class TorchscopeLogger(MetricsSink):
     def after_fit(self) -> None:
         if self.embeddings and self.learner.valid_loader is not None:
             self._log_embeddings()
+        if self.hparams:
+            self._log_hparams()
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -172,6 +192,31 @@ class TorchscopeLogger(MetricsSink):
                 self.vis.image(grid.transpose(2, 0, 1), win=f"explain_{method}",
                                opts={"title": f"{method} (predicted class)",
                                      "caption": f"step {step}"})  # fmt: skip
+
+    def _log_pr_curves(self, step: int) -> None:
+        probabilities, targets = self.learner.get_preds(activation=lambda out: out.softmax(dim=1))
+        if targets is None or probabilities.dim() != 2 or targets.dim() != 1:
+            return  # not a classifier's (N, classes) output against class indices
+        writer = self._writer()
+        for cls in range(probabilities.shape[1]):
+            writer.add_pr_curve(f"pr/class_{cls}", targets == cls, probabilities[:, cls], step)
+
+    def _log_hparams(self) -> None:
+        learner = self.learner
+        settings = {
+            "lr": learner.lr,
+            "batch_size": learner.batch_size or 0,
+            "epochs": learner.n_epochs,
+            "optimizer": getattr(learner.opt_func, "__name__", str(learner.opt_func)),
+        }
+        final = learner.recorder.last
+        metrics = {
+            f"hparam/{name}": float(value)
+            for name, value in final.items()
+            if name not in ("epoch", "time") and isinstance(value, (int, float))
+        }
+        if metrics:
+            self._writer().add_hparams(settings, metrics, run_name="hparams")
 
     def _log_embeddings(self) -> None:
         learner = self.learner

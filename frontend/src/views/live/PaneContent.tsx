@@ -1,0 +1,51 @@
+// What a pane shows, by window type.
+import { EmbeddingsPane } from './panes/EmbeddingsPane';
+import { ImagePane } from './panes/ImagePane';
+import { NetworkPane } from './panes/NetworkPane';
+import { PlotPane } from './panes/PlotPane';
+import { PropertiesPane } from './panes/PropertiesPane';
+import { TextPane } from './panes/TextPane';
+import type { EmbeddingsContent, PaneEvent, PropertyDoc, WindowDoc } from './types';
+
+interface Props {
+  doc: WindowDoc;
+  rev: number;
+  readonly: boolean;
+  onEvent: (event: PaneEvent) => void;
+  onEmbeddingsBack: () => void;
+  onDetail?: (points: number | null) => void;
+}
+
+export function PaneContent({ doc, rev, readonly, onEvent, onEmbeddingsBack, onDetail }: Props) {
+  switch (doc.type) {
+    case 'plot':
+      return <PlotPane doc={doc} rev={rev} onDetail={onDetail} />;
+    case 'text':
+      return <TextPane html={typeof doc.content === 'string' ? doc.content : ''} />;
+    case 'image':
+    case 'image_history':
+      return <ImagePane doc={doc} rev={rev} onEvent={onEvent} />;
+    case 'properties':
+      return (
+        <PropertiesPane
+          properties={Array.isArray(doc.content) ? (doc.content as PropertyDoc[]) : []}
+          rev={rev}
+          readonly={readonly}
+          onEvent={onEvent}
+        />
+      );
+    case 'embeddings':
+      return (
+        <EmbeddingsPane
+          content={(doc.content ?? {}) as EmbeddingsContent}
+          rev={rev}
+          onEvent={onEvent}
+          onBack={onEmbeddingsBack}
+        />
+      );
+    case 'network':
+      return <NetworkPane doc={doc} />;
+    default:
+      return <p class="live-note">This dashboard cannot show “{doc.type}” panes yet.</p>;
+  }
+}
