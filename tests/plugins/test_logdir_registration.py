@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import warnings
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from torchscope.events import encode_record, encode_scalar_event
 from torchscope.logdir.serving import LogdirPlugin
+from torchscope.plugins.base import Plugin
 from torchscope.plugins.registry import default_plugins
 from torchscope.server.app import create_app
 from torchscope.server.config import ServerConfig
@@ -27,8 +29,14 @@ def test_default_plugins_share_one_store(tmp_path: Path) -> None:
     assert len({id(p.store) for p in logdir_plugins}) == 1
     without = default_plugins(ServerConfig(env_path=tmp_path / "b"))
     assert not any(isinstance(p, LogdirPlugin) for p in without)
-    for plugin in plugins + without:
-        asyncio.run(plugin.close())
+    close_all(plugins + without)
+
+
+def close_all(plugins: list[Plugin]) -> None:
+    # In a thread: the browser tests' Playwright keeps an event loop running on this one.
+    closer = threading.Thread(target=lambda: [asyncio.run(p.close()) for p in plugins])
+    closer.start()
+    closer.join()
 
 
 def test_only_views_with_data_are_enabled_and_the_cache_is_written(tmp_path: Path) -> None:
