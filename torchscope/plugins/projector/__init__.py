@@ -11,6 +11,10 @@ Routes (TensorBoard's):
 * ``sprite_image?run&name``: the sprite atlas image;
 * ``bookmarks?run&name``: the saved bookmarks (JSON), ``[]`` when there are none.
 
+and torchscope's own, in :mod:`.projection_routes`: ``projection`` (POST starts a PCA, t-SNE or
+UMAP job, GET polls it and fetches its coordinates, DELETE cancels it) and ``neighbors`` (the
+nearest points of one point on the original vectors).
+
 The files are read by :mod:`torchscope.embed.projector_data`; the run list is rescanned at most
 every few seconds, in the background, so that a tab poll never waits on a large logdir.
 """
@@ -40,11 +44,14 @@ from torchscope.logdir.serving import (
     BadRequest,
     LogdirPlugin,
     endpoint,
+    in_thread,
     int_param,
     json_response,
     query_param,
 )
 from torchscope.logdir.store import LogdirStore, UnknownRunError, UnknownTagError
+
+from .projection_routes import ProjectionRoutes
 
 #: Seconds a scan of the logdir for projector configs stays fresh.
 RESCAN_SECONDS = 5.0
@@ -64,6 +71,7 @@ class ProjectorPlugin(LogdirPlugin):
         self._scan_lock = threading.Lock()
         self._embeddings: OrderedDict[tuple[str, str, str], EmbeddingData] = OrderedDict()
         self._embeddings_lock = threading.Lock()
+        self.projections = ProjectionRoutes(self.embedding)
 
     # -- run list ----------------------------------------------------------------------------
 
@@ -104,8 +112,13 @@ class ProjectorPlugin(LogdirPlugin):
         return run
 
     def _embedding(self, request: Request) -> EmbeddingData:
-        run = self._run(request)
-        tensor_name = query_param(request, "name")
+        return self.embedding(query_param(request, "run"), query_param(request, "name"))
+
+    def embedding(self, run_name: str, tensor_name: str) -> EmbeddingData:
+        """The vectors, metadata and sprite of one embedding (the last few are kept)."""
+        run = self.projector_runs().get(run_name)
+        if run is None:
+            raise UnknownRunError(f"run {run_name!r} has no projector config")
         key = (run.name, run.config_path, tensor_name)
         with self._embeddings_lock:
             data = self._embeddings.get(key)
@@ -133,7 +146,21 @@ class ProjectorPlugin(LogdirPlugin):
             Route("/metadata", endpoint(self._metadata)),
             Route("/sprite_image", endpoint(self._sprite_image)),
             Route("/bookmarks", endpoint(self._bookmarks)),
+            Route("/projection", self._projection, methods=["GET", "POST", "DELETE"]),
+            Route("/neighbors", endpoint(self.projections.neighbors)),
         ]
+
+    async def _projection(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await request.body()
+            return await in_thread(lambda: self.projections.start(body))
+        if request.method == "DELETE":
+            return await in_thread(lambda: self.projections.cancel(request))
+        return await in_thread(lambda: self.projections.status(request))
+
+    async def close(self) -> None:
+        self.projections.jobs.close()
+        await super().close()
 
     def _runs_route(self, request: Request) -> Response:
         return json_response(list(self.projector_runs()), finite=True)
