@@ -95,7 +95,9 @@ class TorchscopeLogger(MetricsSink):
         if learner.valid_loader is not None:
             inputs, targets = learner.fixed_batch(self.n_samples)
             self._samples = (inputs[0], targets[0])
-            self.writer.add_images("samples/inputs", _as_images(inputs[0]), 0)
+            samples = _as_images(inputs[0]).numpy()  # (N, C, H, W) in [0, 1]
+            strip = np.concatenate(list(samples.transpose(0, 2, 3, 1)), axis=1)  # H, N*W, C
+            self.writer.add_image("samples/inputs", _enlarge(strip, 8), 0, dataformats="HWC")
         if self.graph and self._samples is not None:
             self._log_graph(self._samples[0])
 
@@ -185,7 +187,7 @@ class TorchscopeLogger(MetricsSink):
         for method in self.explain:
             maps = getattr(explain, method)(model, inputs, predicted)
             heat = explain.to_heatmap(maps) if maps.shape[1] != 1 else maps[:, 0]
-            tiles = [explain.overlay(image, heat[i], alpha=0.55) for i, image in enumerate(inputs)]
+            tiles = [explain.overlay(image, heat[i], alpha=0.45) for i, image in enumerate(inputs)]
             grid = _enlarge(np.concatenate(tiles, axis=1), factor=8)
             self._writer().add_image(f"explain/{method}", grid, step, dataformats="HWC")
             if self.vis is not None:
