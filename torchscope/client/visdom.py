@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from torchscope.client.visdom_explain import explanation_window
 from torchscope.client.visdom_panes import PaneMethods
 from torchscope.client.visdom_plots import PlotMethods
 from torchscope.client.visdom_sender import BackgroundSender
@@ -232,6 +233,18 @@ class Visdom(PlotMethods, PaneMethods):
         if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
             raise TypeError("envs must be a list of env names")
         return self._send({"data": envs}, "save", wait=True)
+
+    def explanation(
+        self,
+        record: Any,
+        win: str | None = None,
+        env: str | None = None,
+        opts: dict[str, Any] | None = None,
+    ) -> Any:
+        """Show an explanation record (``torchscope.explain.explanation_record``) in a pane:
+        the input with a method's map overlaid, every method side by side, the top predictions."""
+        data, opts = explanation_window(record, opts)
+        return self._window(data, win, env, opts)
 
     def fork_env(self, prev_eid: str, eid: str) -> Any:
         """Copy env ``prev_eid`` to ``eid``."""

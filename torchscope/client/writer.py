@@ -21,6 +21,7 @@ import numpy as np
 from torchscope.client.writer_convert import is_torch_tensor, scalar_to_float, to_numpy
 from torchscope.client.writer_distributed import process_rank
 from torchscope.client.writer_embedding import EmbeddingFiles
+from torchscope.client.writer_explain import explanation_value
 from torchscope.client.writer_files import FILE_VERSION, EventFileWriter, join_path
 from torchscope.client.writer_graph import graph_events, save_module_graph
 from torchscope.client.writer_histogram import histogram_proto, tensorflow_bucket_edges
@@ -407,6 +408,14 @@ class SummaryWriter:
         """Log Markdown text (tag stored as ``<tag>/text_summary``, as torch does)."""
         if self.active:
             self._add_values([text_value(tag, text_string)], global_step, walltime)
+
+    def add_explanation(
+        self, tag: str, record: Any, global_step: Any = None, walltime: float | None = None
+    ) -> None:
+        """Log an explanation record (``torchscope.explain.explanation_record``) for the
+        Explain view; TensorBoard keeps it as a string tensor of plugin ``torchscope_explain``."""
+        if self.active:
+            self._add_values([explanation_value(tag, record)], global_step, walltime)
 
     # -- graph, embedding -------------------------------------------------------------
 

@@ -23,7 +23,15 @@ COLUMN_KEYS = ("x", "y", "z")
 MARKER_COLOR = "marker.color"
 
 #: Window types whose content is not a plot (``data[0].type`` picks them).
-SPECIAL_TYPES = ("text", "image", "image_history", "properties", "network", "embeddings")
+SPECIAL_TYPES = (
+    "text",
+    "image",
+    "image_history",
+    "properties",
+    "network",
+    "embeddings",
+    "explain",
+)
 
 #: Top-level window fields that options may never overwrite: they hold the window's structure.
 STRUCTURAL_FIELDS = frozenset({"command", "id", "type", "content", "contentID", "i", "version"})

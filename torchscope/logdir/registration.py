@@ -20,6 +20,7 @@ def logdir_plugins(config: ServerConfig, options: StoreOptions | None = None) ->
     from torchscope.plugins.audio import AudioPlugin
     from torchscope.plugins.custom_scalars import CustomScalarsPlugin
     from torchscope.plugins.distributions import DistributionsPlugin
+    from torchscope.plugins.explain import ExplainPlugin
     from torchscope.plugins.graphs import GraphsPlugin
     from torchscope.plugins.histograms import HistogramsPlugin
     from torchscope.plugins.hparams import HParamsPlugin
@@ -42,6 +43,7 @@ def logdir_plugins(config: ServerConfig, options: StoreOptions | None = None) ->
         DistributionsPlugin(store),
         HistogramsPlugin(store),
         TextPlugin(store),
+        ExplainPlugin(store),
         PrCurvesPlugin(store),
         HParamsPlugin(store),
         MeshPlugin(store),

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: Samples kept per (run, tag) by default: every scalar is kept; images, audio and histograms
 #: are capped so that a run logging one every step stays within memory.
 DEFAULT_SAMPLE_CAPS: Mapping[str, int | None] = MappingProxyType(
-    {"images": 1000, "audio": 1000, "histograms": 1000}
+    {"images": 1000, "audio": 1000, "histograms": 1000, "torchscope_explain": 100}
 )
 
 

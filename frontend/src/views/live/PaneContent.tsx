@@ -1,5 +1,6 @@
 // What a pane shows, by window type.
 import { EmbeddingsPane } from './panes/EmbeddingsPane';
+import { ExplainPane } from './panes/ExplainPane';
 import { ImagePane } from './panes/ImagePane';
 import { NetworkPane } from './panes/NetworkPane';
 import { PlotPane } from './panes/PlotPane';
@@ -45,6 +46,8 @@ export function PaneContent({ doc, rev, readonly, onEvent, onEmbeddingsBack, onD
       );
     case 'network':
       return <NetworkPane doc={doc} />;
+    case 'explain':
+      return <ExplainPane doc={doc} />;
     default:
       return <p class="live-note">This dashboard cannot show “{doc.type}” panes yet.</p>;
   }
