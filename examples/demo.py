@@ -56,7 +56,12 @@ def main() -> int:
     try:
         port = int(url.rsplit(":", 1)[1].split("/")[0])
         vis = torchscope.Visdom(port=port, env="digits", asynchronous=True)
-        logger = TorchscopeLogger(str(run_dir), vis=vis, histogram_every=20)
+        logger = TorchscopeLogger(
+            str(run_dir),
+            vis=vis,
+            histogram_every=20,
+            explain=("saliency", "guided_backprop", "deconvnet", "grad_cam"),
+        )
         learner = train_digits(epochs=args.epochs, callbacks=[logger])
         accuracy = learner.recorder.last.get("accuracy")
         print(f"Training done: validation accuracy {accuracy:.3f}. Logs in {run_dir}", flush=True)

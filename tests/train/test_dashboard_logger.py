@@ -34,6 +34,10 @@ class RecordingVis:
         self.calls.append(("image", {"img": img, **kwargs}))
         return str(kwargs["win"])
 
+    def explanation(self, record: dict[str, Any], **kwargs: Any) -> str:
+        self.calls.append(("explanation", {"record": record, **kwargs}))
+        return str(kwargs["win"])
+
     def flush(self) -> None:
         self.flushed = True
 
@@ -72,6 +76,7 @@ def test_scalars_histograms_images_text_and_graph_are_written(
     assert {"explain/saliency", "explain/grad_cam", "samples/inputs"} <= tags["image"]
     assert "model/summary/text_summary" in tags["text"]  # torch names text tags so
     assert {f"pr/class_{cls}" for cls in range(10)} <= tags["pr_curves"]
+    assert {"explain/sample_0", "explain/sample_1"} <= tags["torchscope_explain"]
     assert "custom_scalars__config__" in tags["custom_scalars"]
     assert "_hparams_/session_start_info" in tags["hparams"]
     assert (log_dir / "hparams").is_dir()  # torch's habit: the session goes into a child run
@@ -103,6 +108,10 @@ def test_live_client_gets_lines_images_and_the_summary(fitted: tuple[Path, Recor
     images = {call["win"] for kind, call in vis.calls if kind == "image"}
     assert images == {"explain_saliency", "explain_grad_cam"}
     assert any(kind == "text" and call["win"] == "model_summary" for kind, call in vis.calls)
+    records = [call["record"] for kind, call in vis.calls if kind == "explanation"]
+    assert records
+    assert len(records[0]["targets"]) == 3  # the top three predictions, switchable in the view
+    assert set(records[0]["methods"]) == {"saliency", "grad_cam"}
     assert vis.flushed
 
 

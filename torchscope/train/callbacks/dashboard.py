@@ -35,6 +35,8 @@ class TorchscopeLogger(MetricsSink):
         every: log the batch loss and learning rate every ``every`` training batches.
         histogram_every: weight and gradient histograms every this many batches (0: never).
         n_samples: how many fixed validation samples are drawn and explained.
+        n_explained: how many of them get full explanation records (Explain view), each
+            with the maps of its top three predicted classes.
         explain: explanation methods drawn on the fixed samples after every epoch.
         graph: write the model graph and its summary table at the start.
         embeddings: at the end, write the inputs of the last ``nn.Linear`` for up to
@@ -52,6 +54,7 @@ class TorchscopeLogger(MetricsSink):
         every: int = 1,
         histogram_every: int = 50,
         n_samples: int = 8,
+        n_explained: int = 2,
         explain: Sequence[str] = ("saliency", "grad_cam"),
         graph: bool = True,
         embeddings: bool = True,
@@ -69,6 +72,7 @@ class TorchscopeLogger(MetricsSink):
         self.vis = vis
         self.histogram_every = histogram_every
         self.n_samples = n_samples
+        self.n_explained = n_explained
         self.explain = tuple(explain)
         self.graph = graph
         self.embeddings = embeddings
@@ -194,6 +198,32 @@ class TorchscopeLogger(MetricsSink):
                 self.vis.image(grid.transpose(2, 0, 1), win=f"explain_{method}",
                                opts={"title": f"{method} (predicted class)",
                                      "caption": f"step {step}"})  # fmt: skip
+        self._log_explanation_records(inputs, step)
+
+    def _log_explanation_records(self, inputs: torch.Tensor, step: int) -> None:
+        """Records for the Explain view: each method's map for the top predictions of a few
+        fixed samples, so the view's target picker can switch between them."""
+        from torchscope.client.explain_records import combine_targets
+        from torchscope.explain import explanation_record
+
+        model = self.learner.model
+        for index, image in enumerate(inputs[: self.n_explained]):
+            with torch.no_grad():
+                top = model(image[None]).softmax(dim=1)[0].topk(min(3, self._n_classes(model)))
+            records = [
+                explanation_record(model, image, int(target), methods=self.explain)
+                for target in top.indices
+            ]
+            record = combine_targets(records)
+            self._writer().add_explanation(f"explain/sample_{index}", record, step)
+            if self.vis is not None:
+                self.vis.explanation(record, win=f"explain_sample_{index}",
+                                     opts={"title": f"sample {index}"})  # fmt: skip
+
+    @staticmethod
+    def _n_classes(model: nn.Module) -> int:
+        head = _last_linear(model)
+        return head.out_features if head is not None else 1
 
     def _log_pr_curves(self, step: int) -> None:
         probabilities, targets = self.learner.get_preds(activation=lambda out: out.softmax(dim=1))
