@@ -173,6 +173,8 @@ def test_drawing_follows_the_theme(page: Page, graphs_url: str) -> None:
     dark = page.evaluate(fill)
     assert dark == page.evaluate(surface)
     page.get_by_role("button", name="Switch to light theme").click()
+    # The theme may fade: wait for the panel to settle on its new colour, then compare.
+    page.wait_for_function(f"() => {surface} !== {dark!r}")
     assert page.evaluate(fill) == page.evaluate(surface) != dark
 
 

@@ -29,8 +29,10 @@ def test_demo_trains_logs_everything_and_the_server_shows_it(tmp_path: Path) -> 
 
     config = ServerConfig(port=0, logdir=str(workdir / "runs"), env_path=workdir / "envs")
     with TestClient(create_app(config)) as client:
-        (run,) = client.get("/data/runs").json()
+        runs = client.get("/data/runs").json()
+        (run,) = [name for name in runs if "/" not in name]
         assert run.startswith("digits-")
+        assert f"{run}/hparams" in runs  # add_hparams' session, in a child run as torch does
         # the live environment the demo drew in survives the demo's server
         assert "digits" in client.post("/env_state", content="{}").json()
         windows = client.post("/win_data", content='{"eid": "digits", "win": null}').json()
