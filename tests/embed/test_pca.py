@@ -42,6 +42,18 @@ def test_other_solvers_agree_with_svd(solver: str) -> None:
     np.testing.assert_allclose(other.coordinates, exact.coordinates, atol=1e-3)
 
 
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_covariance_solver_is_exact_with_small_or_large_means(offset: float) -> None:
+    # Small means take the uncentred Gram route; a large offset must centre first to keep
+    # float32 digits, and both must agree with the SVD.
+    X = (decaying_data(2000, 16, seed=5) - 5.0 + offset).astype(np.float32)
+    exact = pca(X.astype(np.float64), 4, solver="svd", cache=False)
+    other = pca(X, 4, solver="covariance", cache=False)
+    np.testing.assert_allclose(other.components, exact.components, atol=1e-4)
+    np.testing.assert_allclose(other.explained_variance, exact.explained_variance, rtol=1e-4)
+    np.testing.assert_allclose(other.coordinates, exact.coordinates, atol=1e-3, rtol=1e-4)
+
+
 def test_signs_are_fixed_to_the_largest_entry() -> None:
     X = decaying_data(300, 8, seed=2)
     for solver in ("svd", "covariance", "randomized"):

@@ -60,7 +60,7 @@ class ProjectionCache:
         if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0:
             raise ValueError(f"max_items must be a non-negative integer, got {max_items!r}")
         self.max_items = max_items
-        self.directory = None if directory is None else Path(directory)
+        self.directory = None if directory is None else Path(directory).expanduser()
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
         self._items: OrderedDict[str, ProjectionResult] = OrderedDict()

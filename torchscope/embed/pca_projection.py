@@ -100,18 +100,14 @@ def _choose_solver(solver: str, n_points: int, n_dims: int, k: int) -> str:
 def _fit(matrix: FloatMatrix, k: int, solver: str, random_state: int) -> PCAResult:
     n_points = matrix.shape[0]
     mean = matrix.mean(axis=0, dtype=np.float64)
+    centred: FloatMatrix | None
     if solver == "svd":
-        centred = matrix.astype(np.float64) - mean
-        components, variance = _svd_components(centred, k)
-        total_variance = float(np.square(centred).sum()) / (n_points - 1)
+        centred64 = matrix.astype(np.float64) - mean
+        components, variance = _svd_components(centred64, k)
+        total_variance = float(np.square(centred64).sum()) / (n_points - 1)
+        centred = centred64
     elif solver == "covariance":
-        centred = matrix.astype(np.float64) - mean
-        scatter = centred.T @ centred
-        eigenvalues, eigenvectors = np.linalg.eigh(scatter)
-        order = np.argsort(eigenvalues)[::-1][:k]
-        components = eigenvectors[:, order].T
-        variance = np.clip(eigenvalues[order], 0.0, None) / (n_points - 1)
-        total_variance = float(np.trace(scatter)) / (n_points - 1)
+        centred, components, variance, total_variance = _covariance_components(matrix, mean, k)
     else:
         # Stay in the input precision: float32 sketches are twice as fast and plenty accurate.
         centred = matrix - mean.astype(matrix.dtype)
@@ -119,7 +115,11 @@ def _fit(matrix: FloatMatrix, k: int, solver: str, random_state: int) -> PCAResu
         variance = singular_values**2 / (n_points - 1)
         total_variance = float(np.square(centred, dtype=np.float64).sum()) / (n_points - 1)
     components = _fix_signs(np.asarray(components, dtype=np.float64))
-    coordinates = centred @ components.T.astype(centred.dtype)
+    if centred is None:
+        # Uncentred data was kept (see _covariance_components): subtract the mean's projection.
+        coordinates = matrix @ components.T.astype(matrix.dtype) - (mean @ components.T)
+    else:
+        coordinates = centred @ components.T.astype(centred.dtype)
     ratio = variance / total_variance if total_variance > 0 else np.zeros_like(variance)
     return PCAResult(
         coordinates=coordinates,
@@ -129,6 +129,37 @@ def _fit(matrix: FloatMatrix, k: int, solver: str, random_state: int) -> PCAResu
         mean=mean,
         solver=solver,
     )
+
+
+#: Above this share of a column's second moment coming from its mean, forming the covariance
+#: from the uncentred Gram matrix would lose too many digits to cancellation.
+_MAX_MEAN_SHARE = 0.9
+
+
+def _covariance_components(
+    matrix: FloatMatrix, mean: npt.NDArray[np.float64], k: int
+) -> tuple[FloatMatrix | None, npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
+    """Top-k eigenvectors of the covariance matrix, and the centred data if it was formed.
+
+    The covariance is X^T X - n m m^T, which spares a centred copy of X (and its memory
+    traffic) whenever the means are small next to the spread; otherwise the data is centred
+    first so the subtraction cannot cancel away the significant digits.
+    """
+    n_points = matrix.shape[0]
+    gram = (matrix.T @ matrix).astype(np.float64)
+    second_moment = np.diag(gram) / n_points
+    mean_share = np.divide(mean**2, second_moment, out=np.zeros_like(mean), where=second_moment > 0)
+    centred: FloatMatrix | None = None
+    if np.max(mean_share) <= _MAX_MEAN_SHARE:
+        scatter = gram - n_points * np.outer(mean, mean)
+    else:
+        centred = matrix - mean.astype(matrix.dtype)
+        scatter = (centred.T @ centred).astype(np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(scatter)
+    order = np.argsort(eigenvalues)[::-1][:k]
+    variance = np.clip(eigenvalues[order], 0.0, None) / (n_points - 1)
+    total_variance = float(np.clip(np.trace(scatter), 0.0, None)) / (n_points - 1)
+    return centred, eigenvectors[:, order].T, variance, total_variance
 
 
 def _svd_components(
