@@ -34,6 +34,8 @@ def loads(body: bytes | str) -> Any:
         return json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadJSON(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadJSON("not valid JSON: nested too deeply") from None
 
 
 def dumps(value: Any) -> bytes:

@@ -10,6 +10,9 @@ DEFAULT_ENV = "main"
 #: Characters kept as they are in file names; everything else is percent-encoded (UTF-8).
 _SAFE_FILE_CHARS = re.compile(r"[A-Za-z0-9_\-]")
 _ENCODED_NAME = re.compile(r"(?:[A-Za-z0-9_\-]|%[0-9A-F]{2})+")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+#: Longest encoded file stem: with ".json" it stays under the common 255-byte file-name limit.
+MAX_STEM_BYTES = 240
 
 
 def env_id(value: Any) -> str:
@@ -22,7 +25,16 @@ def env_id(value: Any) -> str:
         return DEFAULT_ENV
     if not isinstance(value, str):
         raise ValueError(f"eid must be a string, got {type(value).__name__}")
-    return value.replace("/", "_")
+    # Deviation from Visdom, which takes any string: names that could only come from a mistake
+    # or an attack are refused, so that file names stay short and printable.
+    if _CONTROL_CHARS.search(value):
+        raise ValueError("eid must not contain control characters")
+    if ".." in value or "\\" in value:
+        raise ValueError(f"eid must not contain '..' or backslashes, got {value!r}")
+    eid = value.replace("/", "_")
+    if len(file_stem(eid)) > MAX_STEM_BYTES:
+        raise ValueError(f"eid is too long: at most {MAX_STEM_BYTES} bytes once encoded")
+    return eid
 
 
 def file_stem(eid: str) -> str:

@@ -13,13 +13,17 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchscope import __version__
+from torchscope.export.routes import export_routes
 from torchscope.logdir.routes import runs_routes
 from torchscope.plugins.base import Plugin
+from torchscope.server.auth import AuthMiddleware
+from torchscope.server.body_limit import BodyLimitMiddleware
 from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
+from torchscope.server.csp import PagePolicy
 from torchscope.server.jsonresponse import JSONResponse
 from torchscope.server.status_socket import status_socket
-from torchscope.server.ui import asset_routes, fallback_routes
+from torchscope.server.ui import WEB_DIR, asset_routes, fallback_routes
 
 
 def _context(request: Request) -> ServerContext:
@@ -51,6 +55,7 @@ def _core_routes() -> list[BaseRoute]:
         Route("/data/environment", data_environment),
         Route("/data/plugins_listing", data_plugins_listing),
         *runs_routes(),
+        *export_routes(),
     ]
 
 
@@ -67,8 +72,9 @@ def _plugin_routes(plugins: Sequence[Plugin]) -> list[BaseRoute]:
 class _SecurityHeaders:
     """Headers every response carries; the UI needs nothing from other origins."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.policy = PagePolicy(WEB_DIR, frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,10 +86,21 @@ class _SecurityHeaders:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"same-origin"))
+                if not any(name == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", self.policy.current().encode()))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _middleware(config: ServerConfig) -> list[Middleware]:
+    """Outermost first: headers on every answer, then who may ask, then how much they send."""
+    stack = [Middleware(_SecurityHeaders, frame_ancestors=config.frame_ancestors)]
+    if config.auth != "none":
+        stack.append(Middleware(AuthMiddleware, config=config))
+    stack.append(Middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes))
+    return stack
 
 
 def create_app(config: ServerConfig, plugins: Sequence[Plugin] | None = None) -> Starlette:
@@ -114,6 +131,6 @@ def create_app(config: ServerConfig, plugins: Sequence[Plugin] | None = None) ->
         for plugin in plugin_list:
             await plugin.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(_SecurityHeaders)])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=_middleware(config))
     app.state.context = ServerContext(config=config, plugins=plugin_list)
     return app

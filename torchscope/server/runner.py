@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from torchscope.plugins.base import PluginStartError
 from torchscope.server.config import ServerConfig
@@ -72,6 +73,18 @@ def prepare_env_path(config: ServerConfig) -> None:
         ) from None
 
 
+def uvicorn_config(app: ASGIApp, config: ServerConfig, log_level: str) -> uvicorn.Config:
+    """uvicorn's settings for ``app``: WebSocket messages capped like request bodies."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=log_level == "debug",
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        ws_max_size=config.max_body_bytes,
+    )
+
+
 def serve(config: ServerConfig, log_level: str = "warning") -> None:
     """Run until Ctrl-C / SIGTERM. Raises ServerStartError with a one-line message."""
     from torchscope.server.app import create_app
@@ -79,7 +92,7 @@ def serve(config: ServerConfig, log_level: str = "warning") -> None:
     prepare_env_path(config)
     sock = bind_socket(config.host, config.port)
     bound_port = sock.getsockname()[1]
-    if config.listens_on_all_interfaces:
+    if config.listens_on_all_interfaces and config.auth == "none":
         print(
             f"Warning: listening on all interfaces ({config.host}) without authentication: "
             "anyone who can reach this machine can read and change your data.",
@@ -88,21 +101,14 @@ def serve(config: ServerConfig, log_level: str = "warning") -> None:
         )
 
     def announce() -> None:
-        print(f"It's Alive! You can navigate to {config.public_url(bound_port)}", flush=True)
+        print(f"It's Alive! You can navigate to {config.login_url(bound_port)}", flush=True)
 
     try:
         app = create_app(config)
     except PluginStartError as exc:
         sock.close()
         raise ServerStartError(str(exc)) from None
-    uv_config = uvicorn.Config(
-        app,
-        log_level=log_level,
-        access_log=log_level == "debug",
-        lifespan="on",
-        timeout_graceful_shutdown=3,
-        ws_max_size=64 * 1024 * 1024,
-    )
+    uv_config = uvicorn_config(app, config, log_level)
     server = _AnnouncingServer(uv_config, on_ready=announce)
     try:
         server.run(sockets=[sock])
