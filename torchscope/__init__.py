@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 _LAZY_ATTRIBUTES = {
     "SummaryWriter": "torchscope.client.writer",
     "Visdom": "torchscope.client.visdom",
+    # ``%load_ext torchscope`` looks this up; resolved lazily to keep IPython out of imports.
+    "load_ipython_extension": "torchscope.notebook",
 }
 
 __all__ = ["SummaryWriter", "Visdom", "__version__"]

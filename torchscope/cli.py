@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from torchscope import __version__
+from torchscope.export.cli import add_export_commands
 from torchscope.server.config import DEFAULT_ENV_PATH, DEFAULT_HOST, DEFAULT_PORT, ServerConfig
+from torchscope.server.security_args import add_security_arguments, security_config_fields
 
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -47,6 +49,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="a TensorBoard log directory (local path or fsspec URL such as s3://bucket/runs)",
     )  # fmt: skip
     parser.add_argument("--readonly", "-readonly", action="store_true", help="refuse every write")
+    add_security_arguments(parser)
     parser.add_argument(
         "--log-level", "-logging_level", default="warning", type=_log_level,
         help="server log level: debug, info, warning (default), error",
@@ -70,7 +73,7 @@ def _log_level(value: str) -> str:
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     if args.enable_login or args.force_new_cookie:
         raise SystemExit(
-            "torchscope: -enable_login is not supported yet; the server binds 127.0.0.1 by default"
+            "torchscope: -enable_login is not supported; use --auth password (or --auth token)"
         )
     host = DEFAULT_HOST if args.bind_local else args.host
     try:
@@ -82,6 +85,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             env_path=args.env_path,
             logdir=args.logdir,
             readonly=args.readonly,
+            **security_config_fields(args),
         )
     except ValueError as exc:
         raise SystemExit(f"torchscope: {exc}") from None
@@ -116,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     add_serve_arguments(serve)
     serve.set_defaults(handler=run_server)
+    add_export_commands(commands)
     return parser
 
 
