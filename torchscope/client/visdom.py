@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from torchscope.client.visdom_explain import explanation_window
+from torchscope.client.visdom_model_graph import model_graph_window
 from torchscope.client.visdom_panes import PaneMethods
 from torchscope.client.visdom_plots import PlotMethods
 from torchscope.client.visdom_sender import BackgroundSender
@@ -244,6 +245,20 @@ class Visdom(PlotMethods, PaneMethods):
         """Show an explanation record (``torchscope.explain.explanation_record``) in a pane:
         the input with a method's map overlaid, every method side by side, the top predictions."""
         data, opts = explanation_window(record, opts)
+        return self._window(data, win, env, opts)
+
+    def model_graph(
+        self,
+        model: Any,
+        example_inputs: Any,
+        win: str | None = None,
+        env: str | None = None,
+        opts: dict[str, Any] | None = None,
+        depth: int = 1,
+    ) -> Any:
+        """Trace ``model`` on ``example_inputs`` (``torchscope.graph.trace``) and show its graph
+        in a pane: modules collapsed at ``depth``, opened on click, searchable, with zoom."""
+        data, opts = model_graph_window(model, example_inputs, opts, depth)
         return self._window(data, win, env, opts)
 
     def fork_env(self, prev_eid: str, eid: str) -> Any:

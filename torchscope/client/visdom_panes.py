@@ -13,6 +13,11 @@ import numpy as np
 
 from torchscope.client import visdom_media as media
 from torchscope.client.visdom_arrays import to_array
+from torchscope.client.visdom_embedding_vectors import (
+    VECTORS_KEY,
+    check_vector_size,
+    vectors_payload,
+)
 from torchscope.client.visdom_opts import check_opts
 from torchscope.client.visdom_transport import encode
 
@@ -271,12 +276,18 @@ class PaneMethods:
         env: str | None = None,
         opts: dict[str, Any] | None = None,
     ) -> Any:
-        """Points of ``features`` (NxD) laid out in 2-D with t-SNE, coloured by ``labels``."""
+        """Points of ``features`` (NxD) laid out in 2-D with t-SNE, coloured by ``labels``.
+
+        The window also carries the original vectors and labels (at most
+        100,000 points x 1,024 dimensions, 8,000,000 values), so the Projector view can
+        show them; bigger ``features`` raise ValueError.
+        """
         from sklearn.manifold import TSNE
 
         vectors = to_array(features, "features").astype(np.float64)
         if vectors.ndim != 2 or len(vectors) != len(labels):
             raise ValueError("features must be NxD with one label per row")
+        check_vector_size(vectors.shape)  # before the t-SNE, which is the slow part
         opts = check_opts(opts)
         loading = [{"content": {"isLoading": True}, "type": "embeddings"}]
         win = self._window(loading, win, env, opts)
@@ -302,4 +313,5 @@ class PaneMethods:
             "data_getter": data_getter,
             "data_type": data_type,
         }
-        return self._window([{"content": {"data": points}, "type": "embeddings"}], win, env, opts)
+        content = {"data": points, VECTORS_KEY: vectors_payload(vectors, labels)}
+        return self._window([{"content": content, "type": "embeddings"}], win, env, opts)

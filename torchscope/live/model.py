@@ -31,6 +31,7 @@ SPECIAL_TYPES = (
     "network",
     "embeddings",
     "explain",
+    "model_graph",
 )
 
 #: Top-level window fields that options may never overwrite: they hold the window's structure.

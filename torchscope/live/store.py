@@ -24,6 +24,10 @@ from torchscope.live.model import Env, Window, new_window_id, optional_dict, req
 from torchscope.live.names import DEFAULT_ENV, env_id
 from torchscope.live.updates import apply_update, not_updatable_message
 
+#: Where torchscope.Visdom.embeddings keeps the original feature vectors (see
+#: torchscope/client/visdom_embedding_vectors.py): whole in the store, summarised for browsers.
+EMBEDDING_VECTORS_KEY = "torchscope_vectors"
+
 log = logging.getLogger("torchscope.live")
 
 #: Journal size at which the state is compacted into a snapshot.
@@ -451,8 +455,19 @@ class LiveStore:
 
     @staticmethod
     def display_json(window: Window) -> dict[str, Any]:
-        """A window as pushed to browsers: long traces thinned, data kept whole here."""
-        return window.to_json(max_points=DISPLAY_POINTS)
+        """A window as pushed to browsers: long traces thinned, data kept whole here.
+
+        The feature vectors torchscope.Visdom.embeddings stores for the Projector (megabytes)
+        are replaced by their shape: the Live view only needs to know they are there.
+        """
+        shown = window.to_json(max_points=DISPLAY_POINTS)
+        content = shown.get("content")
+        if shown.get("type") == "embeddings" and isinstance(content, dict):
+            vectors = content.get(EMBEDDING_VECTORS_KEY)
+            if isinstance(vectors, dict):
+                summary = {"shape": vectors.get("shape")}
+                shown = {**shown, "content": {**content, EMBEDDING_VECTORS_KEY: summary}}
+        return shown
 
     def env_messages(self, eid: str) -> list[dict[str, Any]]:
         """What a browser gets when it opens ``eid``: reload, windows by ``i``, then layout."""

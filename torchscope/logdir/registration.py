@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from torchscope.live import LiveStore
 from torchscope.logdir.store import LogdirStore, StoreOptions
 from torchscope.plugins.base import Plugin
 from torchscope.server.config import ServerConfig
@@ -10,13 +11,18 @@ from torchscope.server.config import ServerConfig
 CACHE_FOLDER = "logdir-cache"
 
 
-def logdir_plugins(config: ServerConfig, options: StoreOptions | None = None) -> list[Plugin]:
+def logdir_plugins(
+    config: ServerConfig,
+    options: StoreOptions | None = None,
+    live_store: LiveStore | None = None,
+) -> list[Plugin]:
     """One instance of each logdir plugin, in tab order (none without ``config.logdir``).
 
-    The store starts reading lazily, on the first request or ``is_active`` poll.
+    The store starts reading lazily, on the first request or ``is_active`` poll. Given
+    ``live_store``, the projector also serves its embeddings windows, even without a logdir.
     """
     if not config.logdir:
-        return []
+        return _projector(None, live_store) if live_store is not None else []
     from torchscope.plugins.audio import AudioPlugin
     from torchscope.plugins.custom_scalars import CustomScalarsPlugin
     from torchscope.plugins.distributions import DistributionsPlugin
@@ -48,14 +54,14 @@ def logdir_plugins(config: ServerConfig, options: StoreOptions | None = None) ->
         HParamsPlugin(store),
         MeshPlugin(store),
     ]
-    plugins.extend(_projector(store))
+    plugins.extend(_projector(store, live_store))
     return plugins
 
 
-def _projector(store: LogdirStore) -> list[Plugin]:
+def _projector(store: LogdirStore | None, live_store: LiveStore | None) -> list[Plugin]:
     # The projector's data reading lives in torchscope.embed; serve it only when present.
     try:
         from torchscope.plugins.projector import ProjectorPlugin
     except ImportError:
         return []
-    return [ProjectorPlugin(store)]
+    return [ProjectorPlugin(store, live_store)]

@@ -10,4 +10,6 @@ from torchscope.server.config import ServerConfig
 
 def default_plugins(config: ServerConfig) -> list[Plugin]:
     """One instance of every plugin that ships with torchscope, in tab order."""
-    return [LivePlugin(config), *logdir_plugins(config)]
+    live = LivePlugin(config)
+    # The projector lists the live store's embeddings windows beside the logdir's runs.
+    return [live, *logdir_plugins(config, live_store=live.store)]

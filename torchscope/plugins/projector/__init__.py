@@ -17,6 +17,10 @@ nearest points of one point on the original vectors).
 
 The files are read by :mod:`torchscope.embed.projector_data`; the run list is rescanned at most
 every few seconds, in the background, so that a tab poll never waits on a large logdir.
+
+Given the live store, the plugin also serves the embeddings windows that ``torchscope.Visdom``
+sent with their vectors, as runs named ``live:<env>/<win>`` (:mod:`.live_sources`), through the
+same routes; it then exists without a logdir too.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -40,9 +45,9 @@ from torchscope.embed.projector_data import (
     find_projector_runs,
     read_embedding,
 )
+from torchscope.live import LiveStore
 from torchscope.logdir.serving import (
     BadRequest,
-    LogdirPlugin,
     endpoint,
     in_thread,
     int_param,
@@ -50,7 +55,9 @@ from torchscope.logdir.serving import (
     query_param,
 )
 from torchscope.logdir.store import LogdirStore, UnknownRunError, UnknownTagError
+from torchscope.plugins.base import Plugin
 
+from .live_sources import LiveEmbeddingSources
 from .projection_routes import ProjectionRoutes
 
 #: Seconds a scan of the logdir for projector configs stays fresh.
@@ -58,14 +65,19 @@ RESCAN_SECONDS = 5.0
 _CACHED_EMBEDDINGS = 4
 
 
-class ProjectorPlugin(LogdirPlugin):
-    """Embeddings of the log directory, for the projector view."""
+class ProjectorPlugin(Plugin):
+    """Embeddings of the log directory (``store``) and of the live store, for the projector view.
+
+    Either may be None: the logdir store when the server has no logdir, the live store when
+    live windows are not served.
+    """
 
     name: ClassVar[str] = "projector"
     tab_name: ClassVar[str] = "Projector"
 
-    def __init__(self, store: LogdirStore) -> None:
-        super().__init__(store)
+    def __init__(self, store: LogdirStore | None, live_store: LiveStore | None = None) -> None:
+        self.store = store
+        self.live = LiveEmbeddingSources(live_store) if live_store is not None else None
         self._runs: dict[str, ProjectorRun] = {}
         self._scanned_at = -float("inf")
         self._scan_lock = threading.Lock()
@@ -83,7 +95,9 @@ class ProjectorPlugin(LogdirPlugin):
             if time.monotonic() - self._scanned_at <= RESCAN_SECONDS:
                 return
             try:
-                self._runs = find_projector_runs(self.store.logdir)
+                self._runs = (
+                    find_projector_runs(self.store.logdir) if self.store is not None else {}
+                )
             except (OSError, ProjectorDataError):
                 self._runs = {}
             self._scanned_at = time.monotonic()
@@ -102,7 +116,17 @@ class ProjectorPlugin(LogdirPlugin):
         return self._runs
 
     def is_active(self) -> bool:
+        if self.live is not None and self.live.run_names():
+            return True
         return bool(self.projector_runs(wait=False))
+
+    def listing(self) -> dict[str, Any]:
+        entry = super().listing()
+        entry["loaded"] = self.store.loaded if self.store is not None else True
+        return entry
+
+    def _live_run(self, name: str) -> bool:
+        return self.live is not None and name in self.live
 
     def _run(self, request: Request) -> ProjectorRun:
         name = query_param(request, "run")
@@ -116,6 +140,8 @@ class ProjectorPlugin(LogdirPlugin):
 
     def embedding(self, run_name: str, tensor_name: str) -> EmbeddingData:
         """The vectors, metadata and sprite of one embedding (the last few are kept)."""
+        if self.live is not None and self._live_run(run_name):
+            return self.live.embedding(run_name, tensor_name)
         run = self.projector_runs().get(run_name)
         if run is None:
             raise UnknownRunError(f"run {run_name!r} has no projector config")
@@ -160,12 +186,18 @@ class ProjectorPlugin(LogdirPlugin):
 
     async def close(self) -> None:
         self.projections.jobs.close()
-        await super().close()
+        if self.store is not None:
+            # The store is shared by every logdir plugin; closing it twice is harmless.
+            await run_in_threadpool(self.store.close)
 
     def _runs_route(self, request: Request) -> Response:
-        return json_response(list(self.projector_runs()), finite=True)
+        live = self.live.run_names() if self.live is not None else []
+        return json_response([*self.projector_runs(), *live], finite=True)
 
     def _info(self, request: Request) -> Response:
+        name = query_param(request, "run")
+        if self.live is not None and self._live_run(name):
+            return json_response(self.live.info(name), finite=True)
         run = self._run(request)
         embeddings: list[dict[str, Any]] = []
         for info in run.config.embeddings:
@@ -215,6 +247,8 @@ class ProjectorPlugin(LogdirPlugin):
         return Response(out.getvalue(), media_type="image/png")
 
     def _bookmarks(self, request: Request) -> Response:
+        if self._live_run(query_param(request, "run")):
+            return json_response([], finite=True)
         run = self._run(request)
         tensor_name = query_param(request, "name")
         try:

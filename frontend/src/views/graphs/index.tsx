@@ -1,18 +1,13 @@
 // The Graphs view: a model's modules and ops, collapsed to a depth, opened on click, searched
 // by name; layout runs in a Web Worker (elkjs), drawing is SVG.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { getJSON } from '../../api';
 import type { ViewProps } from '../types';
 import { DetailsPanel } from './DetailsPanel';
+import { useGraphExplorer } from './explorer';
 import { GraphCanvas } from './GraphCanvas';
-import type { Drawn, ViewRequest } from './GraphCanvas';
-import { GraphIndex } from './hierarchy';
-import { layoutGraph } from './layout';
 import type { GraphEntry, ModelGraph } from './schema';
-import { modulesToReveal, visibleGraph } from './visible';
 import './graphs.css';
-
-type LayoutState = 'idle' | 'running' | 'done' | 'error';
 
 function entryKey(entry: GraphEntry): string {
   return `${entry.run}\u0000${entry.tag}`;
@@ -31,24 +26,10 @@ function graphUrl(plugin: string, entry: GraphEntry): string {
 export default function GraphsView({ plugin }: ViewProps) {
   const [entries, setEntries] = useState<GraphEntry[] | null>(null);
   const [chosen, setChosen] = useState<string>('');
-  const [index, setIndex] = useState<GraphIndex | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [depth, setDepth] = useState(1);
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
-  const [selected, setSelected] = useState<string | null>(null);
-  const [query, setQuery] = useState('');
-  const [matchPosition, setMatchPosition] = useState(0);
-  const [drawn, setDrawn] = useState<Drawn | null>(null);
-  const [layoutState, setLayoutState] = useState<LayoutState>('idle');
-  const [layouts, setLayouts] = useState(0);
-  const [viewRequest, setViewRequest] = useState<{ request: ViewRequest; token: number }>({
-    request: { kind: 'overview' },
-    token: 0,
-  });
-  const layoutGeneration = useRef(0);
-
-  const requestView = (request: ViewRequest): void =>
-    setViewRequest((previous) => ({ request, token: previous.token + 1 }));
+  const explorer = useGraphExplorer();
+  const { index, depth, selected, query, matchPosition, matches, highlighted, visible } = explorer;
+  const { drawn, layoutState, layouts, open } = explorer;
 
   // The graphs on offer.
   useEffect(() => {
@@ -71,20 +52,13 @@ export default function GraphsView({ plugin }: ViewProps) {
   useEffect(() => {
     if (!entry) return;
     const controller = new AbortController();
-    setIndex(null);
-    setDrawn(null);
+    explorer.clear();
     setError(null);
     getJSON<ModelGraph>(graphUrl(plugin, entry), { signal: controller.signal }).then(
       (graph) => {
         try {
-          const built = new GraphIndex(graph);
           // Start collapsed at the top level: fast for any size, and one click opens more.
-          setIndex(built);
-          setDepth(1);
-          setOpen(built.openAtDepth(1));
-          setSelected(null);
-          setQuery('');
-          requestView({ kind: 'overview' });
+          explorer.load(graph, 1);
         } catch (reason) {
           setError(reason instanceof Error ? reason.message : String(reason));
         }
@@ -96,41 +70,6 @@ export default function GraphsView({ plugin }: ViewProps) {
     );
     return () => controller.abort();
   }, [plugin, chosen, entries]);
-
-  const visible = useMemo(() => (index ? visibleGraph(index, open) : null), [index, open]);
-
-  // Lay out whatever is visible now; an older layout still running is dropped.
-  useEffect(() => {
-    if (!visible) return;
-    const generation = ++layoutGeneration.current;
-    setLayoutState('running');
-    layoutGraph(visible).then(
-      (scene) => {
-        if (generation !== layoutGeneration.current) return;
-        setDrawn({ graph: visible, scene });
-        setLayoutState('done');
-        setLayouts((count) => count + 1);
-      },
-      (reason: unknown) => {
-        if (generation !== layoutGeneration.current) return;
-        setLayoutState('error');
-        setError(`The layout failed: ${reason instanceof Error ? reason.message : String(reason)}`);
-      },
-    );
-  }, [visible]);
-
-  const matches = useMemo(() => (index ? index.search(query) : []), [index, query]);
-  const highlighted = useMemo(() => {
-    const ids = new Set<string>();
-    if (!index) return ids;
-    for (const match of matches) {
-      if (index.transparent.has(match.id)) {
-        // A see-through layer is drawn as its calls.
-        for (const node of index.graph.nodes) if (node.module === match.id) ids.add(node.id);
-      } else ids.add(match.id);
-    }
-    return ids;
-  }, [index, matches]);
 
   if (error && !entries) {
     return (
@@ -152,56 +91,6 @@ export default function GraphsView({ plugin }: ViewProps) {
       </section>
     );
   }
-
-  const toggle = (id: string): void => {
-    if (!index?.isExpandable(id)) return;
-    const next = new Set(open);
-    if (next.has(id)) {
-      // Closing a module closes what is inside it too, so reopening starts tidy.
-      for (const other of open) if (other === id || index.isInside(other, id)) next.delete(other);
-    } else next.add(id);
-    requestView({ kind: 'anchor', id });
-    setOpen(next);
-  };
-  const reveal = (id: string): void => {
-    if (!index) return;
-    const needed = modulesToReveal(index, [id]).filter((module) => !open.has(module));
-    if (needed.length) setOpen(new Set([...open, ...needed]));
-    requestView({ kind: 'center', id: drawnId(index, id) });
-  };
-  const onActivate = (id: string, kind: 'module' | 'box' | 'item'): void => {
-    setSelected(id);
-    if (kind !== 'item') toggle(id);
-  };
-  const onDepth = (value: number): void => {
-    if (!index) return;
-    setDepth(value);
-    setOpen(index.openAtDepth(value));
-    requestView({ kind: 'overview' });
-  };
-  const onSearch = (text: string): void => {
-    setQuery(text);
-    setMatchPosition(0);
-    if (!index) return;
-    const found = index.search(text);
-    if (!found.length) return;
-    const needed = modulesToReveal(
-      index,
-      found.map((node) => node.id),
-    ).filter((module) => !open.has(module));
-    if (needed.length) setOpen(new Set([...open, ...needed]));
-    const first = drawnId(index, found[0].id);
-    setSelected(first);
-    requestView({ kind: 'center', id: first });
-  };
-  const nextMatch = (step: number): void => {
-    if (!index || !matches.length) return;
-    const position = (matchPosition + step + matches.length) % matches.length;
-    const id = drawnId(index, matches[position].id);
-    setMatchPosition(position);
-    setSelected(id);
-    reveal(id);
-  };
 
   const depthOptions = index ? Array.from({ length: index.fullDepth }, (_, i) => i + 1) : [1];
   const drawnNodes = drawn ? drawn.graph.nodes.length + drawn.graph.boxes.length : 0;
@@ -232,7 +121,7 @@ export default function GraphsView({ plugin }: ViewProps) {
         <select
           id="graph-depth"
           value={String(depth)}
-          onChange={(event) => onDepth(Number(event.currentTarget.value))}
+          onChange={(event) => explorer.setDepth(Number(event.currentTarget.value))}
           disabled={!index}
         >
           {depthOptions.map((value) => (
@@ -245,7 +134,7 @@ export default function GraphsView({ plugin }: ViewProps) {
           type="button"
           class="button"
           disabled={!index}
-          onClick={() => index && onDepth(index.fullDepth)}
+          onClick={() => index && explorer.setDepth(index.fullDepth)}
         >
           Expand all
         </button>
@@ -256,11 +145,11 @@ export default function GraphsView({ plugin }: ViewProps) {
             placeholder="Search by name…"
             value={query}
             disabled={!index}
-            onInput={(event) => onSearch(event.currentTarget.value)}
+            onInput={(event) => explorer.search(event.currentTarget.value)}
             onKeyDown={(event) => {
               if (event.key === 'Enter') {
                 event.preventDefault();
-                nextMatch(event.shiftKey ? -1 : 1);
+                explorer.nextMatch(event.shiftKey ? -1 : 1);
               }
             }}
           />
@@ -282,17 +171,17 @@ export default function GraphsView({ plugin }: ViewProps) {
       </div>
       <div class="graph-body">
         <div class="graph-stage">
-          {error ? (
+          {error || explorer.layoutError ? (
             <p class="graph-error" role="alert">
-              {error}
+              {error ?? explorer.layoutError}
             </p>
           ) : drawn ? (
             <GraphCanvas
               drawn={drawn}
-              selected={selected === null ? null : (drawn.graph.standIn.get(selected) ?? selected)}
+              selected={explorer.drawnSelection}
               highlighted={highlighted}
-              viewRequest={viewRequest}
-              onActivate={onActivate}
+              viewRequest={explorer.viewRequest}
+              onActivate={explorer.activate}
             />
           ) : (
             <p class="loading" role="status">
@@ -305,20 +194,11 @@ export default function GraphsView({ plugin }: ViewProps) {
             index={index}
             id={selected}
             isOpen={selected !== null && open.has(selected)}
-            onToggle={toggle}
-            onSelect={(id) => {
-              setSelected(id);
-              reveal(id);
-            }}
+            onToggle={explorer.toggle}
+            onSelect={explorer.select}
           />
         )}
       </div>
     </section>
   );
-}
-
-/** What stands for `id` on screen: a see-through layer is drawn as its (first) call. */
-function drawnId(index: GraphIndex, id: string): string {
-  if (!index.transparent.has(id)) return id;
-  return index.graph.nodes.find((node) => node.module === id)?.id ?? id;
 }

@@ -2,6 +2,7 @@
 import { EmbeddingsPane } from './panes/EmbeddingsPane';
 import { ExplainPane } from './panes/ExplainPane';
 import { ImagePane } from './panes/ImagePane';
+import { ModelGraphPane } from './panes/ModelGraphPane';
 import { NetworkPane } from './panes/NetworkPane';
 import { PlotPane } from './panes/PlotPane';
 import { PropertiesPane } from './panes/PropertiesPane';
@@ -15,9 +16,19 @@ interface Props {
   onEvent: (event: PaneEvent) => void;
   onEmbeddingsBack: () => void;
   onDetail?: (points: number | null) => void;
+  /** The projector run of this window (embeddings panes link to it). */
+  projectorRun?: string;
 }
 
-export function PaneContent({ doc, rev, readonly, onEvent, onEmbeddingsBack, onDetail }: Props) {
+export function PaneContent({
+  doc,
+  rev,
+  readonly,
+  onEvent,
+  onEmbeddingsBack,
+  onDetail,
+  projectorRun,
+}: Props) {
   switch (doc.type) {
     case 'plot':
       return <PlotPane doc={doc} rev={rev} onDetail={onDetail} />;
@@ -42,12 +53,15 @@ export function PaneContent({ doc, rev, readonly, onEvent, onEmbeddingsBack, onD
           rev={rev}
           onEvent={onEvent}
           onBack={onEmbeddingsBack}
+          projectorRun={projectorRun}
         />
       );
     case 'network':
       return <NetworkPane doc={doc} />;
     case 'explain':
       return <ExplainPane doc={doc} />;
+    case 'model_graph':
+      return <ModelGraphPane doc={doc} />;
     default:
       return <p class="live-note">This dashboard cannot show “{doc.type}” panes yet.</p>;
   }

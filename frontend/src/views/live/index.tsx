@@ -306,6 +306,7 @@ export default function LiveView(_props: ViewProps) {
               readonly={readonly || !envMode}
               onEvent={(event) => onEvent(entry.doc.id, event)}
               onDetail={envMode ? (points) => windows.setDetail(entry.doc.id, points) : undefined}
+              projectorRun={envMode ? `live:${env}/${entry.doc.id}` : undefined}
               onEmbeddingsBack={() =>
                 connection.send({
                   cmd: 'pop_embeddings_pane',

@@ -37,6 +37,8 @@ export interface EmbeddingsContent {
   data?: EmbeddingPoint[];
   selected?: unknown;
   has_previous?: boolean;
+  /** The original vectors, sent by torchscope.Visdom (not Visdom's client) for the Projector. */
+  torchscope_vectors?: unknown;
 }
 
 export interface NetworkContent {

@@ -69,6 +69,12 @@ function sanitizeSettings(stored: unknown): Settings {
 }
 
 const NEIGHBOR_COUNT = 10;
+
+/** The run named in the URL (`#/projector?run=...`), as the Live view links to it. */
+function runFromHash(): string | null {
+  const query = window.location.hash.split('?')[1];
+  return query ? new URLSearchParams(query).get('run') : null;
+}
 const METHOD_NAMES: Record<Method, string> = { pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' };
 
 interface Loaded {
@@ -82,7 +88,7 @@ interface Loaded {
 export default function ProjectorView({ plugin }: ViewProps) {
   const theme = useThemeName();
   const [runs, setRuns] = useState<string[] | null>(null);
-  const [run, setRun] = useState<string | null>(null);
+  const [run, setRun] = useState<string | null>(runFromHash);
   const [embeddings, setEmbeddings] = useState<EmbeddingInfo[]>([]);
   const [name, setName] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);

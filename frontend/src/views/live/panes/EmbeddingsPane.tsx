@@ -2,7 +2,9 @@
 // Hovering a point asks the Python client for its preview (EntitySelected); a lasso selection
 // asks it to lay out only the selected points (RegionSelected); "Back" returns to the previous
 // point set. These are Visdom's events, so Visdom's own embeddings helper answers them.
+// Windows that carry their original vectors (torchscope.Visdom) link to the Projector view.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { viewHref } from '../../../route';
 import { paneLayout, themeColors } from '../figure';
 import { useDocumentTheme, useResize } from '../hooks';
 import type { PlotlyDiv, PlotlyStatic } from '../plotly-types';
@@ -18,6 +20,8 @@ interface Props {
   rev: number;
   onEvent: (event: PaneEvent) => void;
   onBack: () => void;
+  /** The projector run of this window, linked to when the window carries its vectors. */
+  projectorRun?: string;
 }
 
 function traces(points: EmbeddingPoint[]): Array<Record<string, unknown>> {
@@ -43,7 +47,7 @@ function traces(points: EmbeddingPoint[]): Array<Record<string, unknown>> {
     }));
 }
 
-export function EmbeddingsPane({ content, rev, onEvent, onBack }: Props) {
+export function EmbeddingsPane({ content, rev, onEvent, onBack, projectorRun }: Props) {
   const plotRef = useRef<PlotlyDiv>(null);
   const plotly = useRef<PlotlyStatic | null>(null);
   const theme = useDocumentTheme();
@@ -139,6 +143,14 @@ export function EmbeddingsPane({ content, rev, onEvent, onBack }: Props) {
         <span class="live-note">
           {points.length.toLocaleString()} points · lasso to zoom in on a region
         </span>
+        {projectorRun && content.torchscope_vectors && (
+          <a
+            class="live-embeddings-projector"
+            href={`${viewHref('projector')}?run=${encodeURIComponent(projectorRun)}`}
+          >
+            Open in Projector
+          </a>
+        )}
       </div>
       {selected?.html && (
         <div
