@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from torchscope.live import LiveStore, RequestError, jsonio
 from torchscope.live.names import env_id
 from torchscope.plugins.base import Plugin
+from torchscope.plugins.live.export_route import env_export_route
 from torchscope.plugins.live.hub import Hub
 from torchscope.plugins.live.routes import LiveApi
 from torchscope.plugins.live.sockets import PollingEndpoints, browser_socket, client_socket
@@ -79,6 +80,7 @@ class LivePlugin(Plugin):
             Route("/envs", self._envs),
             Route("/window", self._window),
             Route("/stats", self._stats),
+            env_export_route(self.store),
         ]
 
     async def _envs(self, request: Request) -> Response:

@@ -1,6 +1,7 @@
 // The Live view's controls: env picker, compare, save/fork, delete, saved views, pane filter.
 import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiUrl } from '../../api';
 import type { LinkState } from './connection';
 import type { Selection } from './types';
 
@@ -159,6 +160,38 @@ function DeleteMenu({
   );
 }
 
+/** Formats an env downloads as: Visdom's env file, or a page that opens offline. */
+const EXPORT_FORMATS = [
+  { format: 'json', label: 'Visdom JSON' },
+  { format: 'html', label: 'HTML (opens offline)' },
+] as const;
+
+function ExportMenu({ eid }: { eid: string }) {
+  const menu = useDisclosure();
+  return (
+    <details class="live-menu live-export" ref={menu.ref}>
+      <summary class="button">Export env</summary>
+      <div class="live-menu-body">
+        <p>
+          Download <strong>{eid}</strong> with every point:
+        </p>
+        {EXPORT_FORMATS.map(({ format, label }) => (
+          <a
+            key={format}
+            class="button"
+            data-format={format}
+            download
+            href={apiUrl(`data/plugin/live/export?${new URLSearchParams({ env: eid, format })}`)}
+            onClick={menu.close}
+          >
+            {label}
+          </a>
+        ))}
+      </div>
+    </details>
+  );
+}
+
 const LINK_LABEL: Record<LinkState, string> = {
   connecting: 'Connecting…',
   connected: 'Live',
@@ -231,6 +264,7 @@ export function Toolbar(props: Props) {
             onDone={props.onFork}
           />
           <DeleteMenu eid={eid} onDelete={props.onDeleteEnv} disabled={readonly} />
+          <ExportMenu eid={eid} />
         </>
       )}
       <span class="live-toolbar-gap" />

@@ -10,6 +10,7 @@ import { compileFilter } from '../../lib/regex';
 import '../../lib/views.css';
 import type { ViewProps } from '../types';
 import type { ScalarTags } from './data';
+import { DOWNLOAD_FORMATS, selectionDownloadUrl } from './download';
 import { X_AXIS_LABELS, type XAxisKind } from './model';
 import { ScalarCard, type ScalarSettings } from './ScalarCard';
 import './scalars.css';
@@ -197,6 +198,33 @@ export default function ScalarsView({ plugin }: ViewProps) {
           filter={runFilter}
           onInput={(runFilterText) => update({ runFilter: runFilterText })}
         />
+        <div class="scalars-download">
+          <strong>Download selection</strong>
+          <div class="side-actions">
+            {DOWNLOAD_FORMATS.map((format) => (
+              <a
+                key={format}
+                class="button button-small"
+                data-format={format}
+                download
+                title={`Every point of the series shown, as ${format.toUpperCase()}`}
+                href={selectionDownloadUrl(
+                  {
+                    runFilter: settings.runFilter,
+                    runFilterValid: runFilter.error === null,
+                    tagFilter: settings.tagFilter,
+                    tagFilterValid: tagFilter.error === null,
+                    listedRuns,
+                    selectedRuns,
+                  },
+                  format,
+                )}
+              >
+                {format.toUpperCase()}
+              </a>
+            ))}
+          </div>
+        </div>
         <fieldset>
           <legend>
             Runs ({selectedRuns.length} of {scalarRuns.length} shown)
