@@ -8,12 +8,16 @@ rename), and names go through ``names.file_stem`` so no env id can reach outside
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 from pathlib import Path
 
 from torchscope.live import jsonio
 from torchscope.live.model import Env
 from torchscope.live.names import env_from_stem, file_stem
+
+log = logging.getLogger("torchscope.live")
 
 #: A file's identity as seen when it was last read or written: [name, mtime_ns, size].
 Signature = list[object]
@@ -40,6 +44,29 @@ def signature(path: Path) -> Signature:
 def read_env(path: Path) -> Env:
     """Parse one env file (NaN/Infinity tokens accepted, as Visdom writes them)."""
     return Env.from_json(jsonio.loads(path.read_bytes()))
+
+
+def corrupt_name(path: Path) -> Path:
+    """A free ``<name>.corrupt-<timestamp>`` beside ``path``, for damaged data set aside."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():  # two damaged copies set aside in the same second
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    return target
+
+
+def set_aside(path: Path, reason: object) -> Path:
+    """Rename a damaged file to ``<name>.corrupt-<timestamp>`` and log a warning naming both.
+
+    Start-up never deletes what it cannot read: the file stays for the user to inspect, and
+    its new name no longer ends in ``.json``, so the next start does not trip on it again.
+    """
+    target = corrupt_name(path)
+    os.replace(path, target)
+    log.warning("%s is damaged (%s); set aside as %s", path, reason, target.name)
+    return target
 
 
 def env_file_path(env_path: Path, eid: str) -> Path:

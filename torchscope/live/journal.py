@@ -9,7 +9,10 @@ promise survival of a power cut or kernel crash: that would need an ``fsync`` pe
 Record framing: a one-line JSON header ``{"op": ..., "n": <body bytes>, ...}`` then the raw
 request body and a newline. The body is kept byte for byte (NaN/Infinity tokens included), so
 replay parses exactly what the client sent. A torn record at the end (a crash mid-write, never
-acknowledged) is dropped on replay.
+acknowledged) is dropped on replay. Damage found at start is never a crash and never silently
+deleted: an unreadable snapshot is renamed ``snapshot.json.corrupt-<time>`` (and the newest
+journal replayed on its own), and journal bytes past the last whole record are copied to
+``journal-<gen>.log.corrupt-<time>`` before the journal is cut back to its whole records.
 
 When the journal grows past ``compact_bytes`` the store writes its whole state as
 ``snapshot.json`` for generation ``gen + 1`` (temp file, fsync, rename) and starts
@@ -28,6 +31,7 @@ from typing import IO, Any
 
 import orjson
 
+from torchscope.live.envfiles import corrupt_name, set_aside
 from torchscope.plugins.base import PluginStartError
 
 log = logging.getLogger("torchscope.live")
@@ -50,6 +54,8 @@ class Journal:
         self._lock_file: IO[bytes] | None = None
         self.size = 0
         self._valid_length: int | None = None
+        #: False for a read-only store: damage is reported but no file is moved or cut.
+        self._repair = True
 
     # --- opening -------------------------------------------------------------------------
 
@@ -58,11 +64,13 @@ class Journal:
     ) -> tuple[dict[str, Any] | None, Iterator[tuple[dict[str, Any], bytes]]]:
         """Lock the folder (unless only reading); return the snapshot (or None) and the
         records written after it."""
+        self._repair = lock
         if lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._lock()
         snapshot = self._read_snapshot()
-        self.gen = int(snapshot["gen"]) if snapshot else 0
+        # Without a snapshot, the newest journal still holds the latest changes: replay it.
+        self.gen = int(snapshot["gen"]) if snapshot else self._newest_journal_gen()
         return snapshot, self._records(self._journal_path(self.gen))
 
     def start_writing(self) -> None:
@@ -98,8 +106,37 @@ class Journal:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
-        snapshot: dict[str, Any] = orjson.loads(data)
+        try:
+            snapshot = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            self.discard_snapshot(f"not JSON: {exc}")
+            return None
+        if not (
+            isinstance(snapshot, dict)
+            and isinstance(snapshot.get("gen"), int)
+            and isinstance(snapshot.get("envs"), dict)
+        ):
+            self.discard_snapshot("not a torchscope snapshot")
+            return None
         return snapshot
+
+    def discard_snapshot(self, reason: object) -> None:
+        """Set an unusable snapshot aside (left in place, with a warning, when read-only)."""
+        path = self.folder / SNAPSHOT
+        if self._repair:
+            try:
+                set_aside(path, reason)
+                return
+            except OSError as exc:  # still start: the next snapshot replaces the file
+                reason = f"{reason}; cannot rename it: {exc}"
+        log.warning("%s is damaged (%s); left as it is", path, reason)
+
+    def _newest_journal_gen(self) -> int:
+        gens = [0]
+        for path in self.folder.glob("journal-*.log"):
+            with contextlib.suppress(ValueError):
+                gens.append(int(path.stem.split("-", 1)[1]))
+        return max(gens)
 
     def _records(self, path: Path) -> Iterator[tuple[dict[str, Any], bytes]]:
         try:
@@ -125,10 +162,22 @@ class Journal:
         self._valid_length = pos
 
     def _truncate_torn_tail(self, path: Path) -> None:
-        valid = getattr(self, "_valid_length", None)
-        if valid is not None and path.exists() and path.stat().st_size > valid:
-            with open(path, "r+b") as handle:
-                handle.truncate(valid)
+        valid = self._valid_length
+        if valid is None or not path.exists() or path.stat().st_size <= valid:
+            return
+        # Keep the dropped bytes beside the journal instead of losing them with the cut.
+        aside = corrupt_name(path)
+        with open(path, "r+b") as handle:
+            handle.seek(valid)
+            aside.write_bytes(handle.read())
+            handle.truncate(valid)
+        log.warning(
+            "%s: dropped %d bytes after the last whole record (a torn write is never "
+            "acknowledged); kept as %s",
+            path,
+            aside.stat().st_size,
+            aside.name,
+        )
 
     def _delete_old_journals(self) -> None:
         for old in self.folder.glob("journal-*.log"):

@@ -7,6 +7,7 @@ announced to listeners (the browser sockets); the HTTP answer goes out after tha
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -104,7 +105,14 @@ class LiveStore:
             return
         snapshot, records = self._journal.open(lock=not self.readonly)
         if snapshot is not None:
-            self._load_state(snapshot)
+            try:
+                self._load_state(snapshot)
+            except (KeyError, TypeError, ValueError, AttributeError, RequestError) as exc:
+                # Valid JSON with a broken inside: start from the journal and env files.
+                self.envs = {DEFAULT_ENV: Env()}
+                self.layouts = "{}"
+                self.file_signatures = {}
+                self._journal.discard_snapshot(f"unreadable state: {exc!r}")
         self._replaying = True
         try:
             replayed = 0
@@ -113,6 +121,7 @@ class LiveStore:
                 replayed += 1
         finally:
             self._replaying = False
+        self._import_layouts_file()
         if self.readonly:
             self._journal = None  # nothing will be written
             self._import_env_files()
@@ -155,12 +164,43 @@ class LiveStore:
                 continue  # live data that was never saved wins over a stray file
             try:
                 self.envs[eid] = envfiles.read_env(path)
-            except (OSError, RequestError, jsonio.BadJSON) as exc:
+            except OSError as exc:
                 log.warning("cannot import env file %s: %s", path, exc)
+                continue
+            except (RequestError, jsonio.BadJSON, KeyError, TypeError, ValueError) as exc:
+                # A damaged file is moved aside (never deleted) so every later start is clean;
+                # a read-only server leaves the folder as it is.
+                if self.readonly:
+                    log.warning("cannot import env file %s: %s", path, exc)
+                else:
+                    with contextlib.suppress(OSError):
+                        envfiles.set_aside(path, exc)
                 continue
             self.file_signatures[eid] = sig
             imported = True
         return imported
+
+    def _import_layouts_file(self) -> None:
+        """Read ``view/layouts.json`` (Visdom's saved layouts) when the state has none."""
+        assert self.env_path is not None
+        path = self.env_path / "view" / "layouts.json"
+        if self.layouts != "{}" or not path.is_file():
+            return
+        try:
+            text = path.read_text(encoding="utf-8")
+            if not isinstance(jsonio.loads(text), dict):
+                raise jsonio.BadJSON("layouts must be a JSON object")
+        except OSError as exc:
+            log.warning("cannot read %s: %s", path, exc)
+            return
+        except (jsonio.BadJSON, UnicodeDecodeError) as exc:
+            if self.readonly:
+                log.warning("cannot read %s: %s", path, exc)
+            else:
+                with contextlib.suppress(OSError):
+                    envfiles.set_aside(path, exc)
+            return
+        self.layouts = text
 
     # --- executing changes ---------------------------------------------------------------
 

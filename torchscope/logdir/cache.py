@@ -13,7 +13,9 @@ cache can run code. Scalar columns are memory-mapped, so reopening costs almost 
 series is read. A cached file is trusted when its size and mtime are unchanged; a file that grew
 is resumed from the cached offset if the bytes before that offset are still the same; anything
 else (a file shrank, was replaced or deleted) throws the run's cache away and the run is read
-again from its files.
+again from its files. A cache file that cannot be parsed (a crash mid-write, a damaged disk)
+is renamed ``<name>.corrupt-<time>`` with a warning, never deleted and never fatal: the runs
+it described are read again from the log directory.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import logging
 import os
 import threading
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -78,12 +81,18 @@ class LogdirCache:
     def _load_index(self) -> dict[str, str]:
         if self._index is None:
             self._index = {}
+            path = self.root / "index.json"
             try:
-                data = json.loads((self.root / "index.json").read_text("utf-8"))
+                data = json.loads(path.read_text("utf-8"))
                 if data.get("format") == FORMAT and data.get("logdir") == self.fs.cache_key:
-                    self._index = {str(k): str(v) for k, v in data.get("runs", {}).items()}
-            except (OSError, ValueError, AttributeError):
-                pass
+                    runs = data.get("runs", {}).items()
+                    # Folders are plain names inside the cache; anything else is damage.
+                    self._index = {str(k): v for k, v in runs if _plain_name(v)}
+            except OSError:
+                pass  # no cache yet
+            except (ValueError, AttributeError) as error:
+                self._index = {}
+                _set_aside(path, error)
         return self._index
 
     def _save_index(self) -> None:
@@ -107,8 +116,12 @@ class LogdirCache:
             return None
         try:
             return self._load(self.root / folder, name, files, caps, policy)
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except OSError as error:
             logger.info("cache of run %r not used: %s", name, error)
+            return None
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError) as error:
+            # Damaged contents: move the run's folder aside; the run is read from its files.
+            _set_aside(self.root / folder, error)
             return None
 
     def _load(
@@ -314,6 +327,26 @@ def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     if not parts:
         return np.empty(0, dtype=dtype)
     return np.concatenate(parts).astype(dtype, copy=False)
+
+
+def _plain_name(value: object) -> bool:
+    return isinstance(value, str) and value not in ("", ".", "..") and Path(value).name == value
+
+
+def _set_aside(path: Path, reason: object) -> None:
+    """Rename a damaged cache file or folder to ``<name>.corrupt-<time>`` with a warning."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():  # two damaged copies set aside in the same second
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        logger.warning("cache file %s is damaged (%s) and cannot be moved: %s", path, reason, error)
+        return
+    logger.warning("cache file %s is damaged (%s); set aside as %s", path, reason, target.name)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
