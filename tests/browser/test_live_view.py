@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import uvicorn
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import torchscope
 from torchscope.server.app import create_app
@@ -510,8 +511,19 @@ def test_long_window_is_thinned_for_display_and_stays_live(
     page.wait_for_function("gd => gd.data[0].x.length > 50000", arg=plot.element_handle())
     zoomed = plot.evaluate("gd => gd.layout.xaxis.range")
     assert zoomed[1] - zoomed[0] < count / 10  # the zoom survived the redraw
-    plot.locator(".nsewdrag").dblclick()
-    page.wait_for_function("gd => gd.data[0].x.length < 10000", arg=plot.element_handle())
+    # Plotly reads two clicks as a double click only within 300 ms, which a loaded machine can
+    # miss: try again rather than fail on the machine's timing.
+    for _ in range(3):
+        plot.locator(".nsewdrag").dblclick()
+        try:
+            page.wait_for_function(
+                "gd => gd.data[0].x.length < 10000", arg=plot.element_handle(), timeout=10_000
+            )
+            break
+        except PlaywrightTimeoutError:
+            continue
+    else:
+        raise AssertionError("zooming out never brought the thinned trace back")
 
 
 def test_embeddings_hover_reaches_the_client_and_graphs_draw(

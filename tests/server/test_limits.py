@@ -57,7 +57,7 @@ def test_declared_oversized_body_is_refused_without_reading_it() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "headers": [(b"content-length", b"200000000")]}
-    asyncio.run(BodyLimitMiddleware(app, max_bytes=LIMIT)(scope, receive, send))
+    run_outside_any_loop(BodyLimitMiddleware(app, max_bytes=LIMIT)(scope, receive, send))
     assert reached == []
     assert sent[0]["status"] == 413
     assert b"--max-body-mb" in sent[1]["body"]
@@ -186,3 +186,20 @@ def test_frame_ancestors_must_be_origins(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="frame_ancestors"):
         ServerConfig(env_path=tmp_path, frame_ancestors=("javascript:alert(1)",))
+
+
+def run_outside_any_loop(coroutine: Any) -> None:
+    """asyncio.run on a fresh thread: the browser tests' Playwright keeps a loop on this one."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:
+            failure.append(error)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join()
+    if failure:
+        raise failure[0]
