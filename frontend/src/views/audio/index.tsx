@@ -1,7 +1,7 @@
 // The Audio view: a card per run and tag, with a player and a step slider per clip of a step.
-import { useMemo } from 'preact/hooks';
-import { usePollTick, usePolledJSON } from '../../lib/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
 import '../../lib/plots.css';
 import type { ViewProps } from '../types';
 import { AudioCard } from './AudioCard';
@@ -17,26 +17,13 @@ const REFRESH_MS = 5000;
 
 export default function AudioView({ plugin, label }: ViewProps) {
   const tick = usePollTick(REFRESH_MS);
-  const { data, error } = usePolledJSON<[string[], AudioTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, byTag]) =>
-            Object.keys(byTag).map((tag) => ({ run, tag })),
-          )
-        : null,
-    [tags],
-  );
+  const { runs, tags, entries, error } = usePluginTags<AudioTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="audio"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

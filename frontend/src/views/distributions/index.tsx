@@ -1,8 +1,8 @@
 // The Distributions view: a card per run and tag showing how its histograms' percentiles move
 // over time, as nested bands around the median.
-import { useMemo } from 'preact/hooks';
-import { usePollTick, usePolledJSON, useStoredState, useThemeName } from '../../lib/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick, useStoredState, useThemeName } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
 import '../../lib/plots.css';
 import type { ViewProps } from '../types';
 import { DistributionCard } from './DistributionCard';
@@ -25,26 +25,13 @@ export default function DistributionsView({ plugin, label }: ViewProps) {
     (stored) =>
       typeof stored === 'string' && stored in X_AXIS_LABELS ? (stored as XAxisKind) : 'step',
   );
-  const { data, error } = usePolledJSON<[string[], DistributionTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, byTag]) =>
-            Object.keys(byTag).map((tag) => ({ run, tag })),
-          )
-        : null,
-    [tags],
-  );
+  const { runs, tags, entries, error } = usePluginTags<DistributionTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="distributions"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

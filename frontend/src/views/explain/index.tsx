@@ -1,7 +1,8 @@
 // The Explain view: a card per run and tag of explanation records (SummaryWriter.add_explanation).
 import { useMemo } from 'preact/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
-import { usePollTick, usePolledJSON } from '../../lib/hooks';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
 import type { ViewProps } from '../types';
 import { ExplainCard } from './ExplainCard';
 import './explain.css';
@@ -13,18 +14,7 @@ const REFRESH_MS = 5000;
 
 export default function ExplainView({ plugin, label }: ViewProps) {
   const tick = usePollTick(REFRESH_MS);
-  const { data, error } = usePolledJSON<[string[], ExplainTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, names]) => names.map((tag) => ({ run, tag })))
-        : null,
-    [tags],
-  );
+  const { runs, entries, error } = usePluginTags<ExplainTags>(plugin, tick);
   const ids = useMemo(() => new Map((entries ?? []).map((e, i) => [`${e.run}\n${e.tag}`, i])), [
     entries,
   ]);
@@ -33,7 +23,7 @@ export default function ExplainView({ plugin, label }: ViewProps) {
       name="explain"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

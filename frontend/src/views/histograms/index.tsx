@@ -1,8 +1,8 @@
 // The Histograms view: a card per run and tag, every step drawn offset (a ridgeline, newest in
 // front) or overlaid, rebinned to a fixed number of bins on the client.
-import { useMemo } from 'preact/hooks';
-import { usePollTick, usePolledJSON, useStoredState, useThemeName } from '../../lib/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick, useStoredState, useThemeName } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
 import '../../lib/plots.css';
 import type { ViewProps } from '../types';
 import type { HistogramMode } from './draw';
@@ -38,26 +38,13 @@ export default function HistogramsView({ plugin, label }: ViewProps) {
     DEFAULT_SETTINGS,
     sanitizeSettings,
   );
-  const { data, error } = usePolledJSON<[string[], HistogramTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, byTag]) =>
-            Object.keys(byTag).map((tag) => ({ run, tag })),
-          )
-        : null,
-    [tags],
-  );
+  const { runs, tags, entries, error } = usePluginTags<HistogramTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="histograms"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

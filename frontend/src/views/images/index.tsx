@@ -1,7 +1,7 @@
 // The Images view: a card per run and tag, with a step slider for each image of a step.
-import { useMemo } from 'preact/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
-import { usePollTick, usePolledJSON, useStoredState } from '../../lib/hooks';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick, useStoredState } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
 import type { ViewProps } from '../types';
 import { ImageCard } from './ImageCard';
 import './images.css';
@@ -17,26 +17,13 @@ const REFRESH_MS = 5000;
 export default function ImagesView({ plugin, label }: ViewProps) {
   const tick = usePollTick(REFRESH_MS);
   const [fitAll, setFitAll] = useStoredState('torchscope.images.fit', false, (v) => v === true);
-  const { data, error } = usePolledJSON<[string[], ImageTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, byTag]) =>
-            Object.keys(byTag).map((tag) => ({ run, tag })),
-          )
-        : null,
-    [tags],
-  );
+  const { runs, tags, entries, error } = usePluginTags<ImageTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="images"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

@@ -1,7 +1,7 @@
 // The Mesh view: a three.js scene per run and mesh logged with `add_mesh`.
-import { useMemo } from 'preact/hooks';
-import { usePolledJSON, usePollTick, useThemeName } from '../../lib/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick, useThemeName } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
 import type { ViewProps } from '../types';
 import type { MeshTags } from './data';
 import { MeshCard } from './MeshCard';
@@ -12,26 +12,13 @@ const REFRESH_MS = 5000;
 export default function MeshView({ plugin, label }: ViewProps) {
   const tick = usePollTick(REFRESH_MS);
   const theme = useThemeName();
-  const { data, error } = usePolledJSON<[string[], MeshTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, byTag]) =>
-            Object.keys(byTag).map((tag) => ({ run, tag })),
-          )
-        : null,
-    [tags],
-  );
+  const { runs, tags, entries, error } = usePluginTags<MeshTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="mesh"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (

@@ -1,8 +1,8 @@
 // The Text view: a card per run and tag with each step's text, rendered and sanitized by the
 // server.
-import { useMemo } from 'preact/hooks';
-import { type RunTag, RunTagDashboard } from '../../lib/RunTagDashboard';
-import { usePollTick, usePolledJSON } from '../../lib/hooks';
+import { RunTagDashboard } from '../../lib/RunTagDashboard';
+import { usePollTick } from '../../lib/hooks';
+import { usePluginTags } from '../../lib/pluginTags';
 import type { ViewProps } from '../types';
 import { TextCard } from './TextCard';
 import './text.css';
@@ -14,24 +14,13 @@ const REFRESH_MS = 5000;
 
 export default function TextView({ plugin, label }: ViewProps) {
   const tick = usePollTick(REFRESH_MS);
-  const { data, error } = usePolledJSON<[string[], TextTags]>(
-    ['data/runs', `data/plugin/${plugin}/tags`],
-    tick,
-  );
-  const tags = data?.[1];
-  const entries = useMemo<RunTag[] | null>(
-    () =>
-      tags
-        ? Object.entries(tags).flatMap(([run, names]) => names.map((tag) => ({ run, tag })))
-        : null,
-    [tags],
-  );
+  const { runs, entries, error } = usePluginTags<TextTags>(plugin, tick);
   return (
     <RunTagDashboard
       name="text"
       label={label}
       entries={entries}
-      runOrder={data?.[0] ?? []}
+      runOrder={runs}
       error={error}
       pollTick={tick}
       renderCard={({ run, tag }, color) => (
