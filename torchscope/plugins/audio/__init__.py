@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +17,6 @@ from starlette.routing import BaseRoute, Route
 
 from torchscope.logdir.payloads import decode_blobs
 from torchscope.logdir.serving import (
-    BadRequest,
     LogdirPlugin,
     endpoint,
     int_param,
@@ -25,6 +24,7 @@ from torchscope.logdir.serving import (
     query_param,
 )
 from torchscope.logdir.store import UnknownTagError
+from torchscope.plugins.sample_tags import sample_param, sample_tags_response
 from torchscope.plugins.text.render import markdown_to_safe_html
 
 
@@ -55,23 +55,11 @@ class AudioPlugin(LogdirPlugin):
         ]
 
     def _tags(self, request: Request) -> Response:
-        result: dict[str, dict[str, Any]] = {run: {} for run in self.store.runs()}
-        for run, tags in self.store.tags(self.name).items():
-            result[run] = {
-                tag: {
-                    "displayName": info.display_name,
-                    "description": markdown_to_safe_html(info.description),
-                    "samples": info.max_samples,
-                }
-                for tag, info in tags.items()
-            }
-        return json_response(result, finite=True)
+        return sample_tags_response(self)
 
     def _audio(self, request: Request) -> Response:
         run, tag = query_param(request, "run"), query_param(request, "tag")
-        sample = int_param(request, "sample", 0) or 0
-        if sample < 0:
-            raise BadRequest("sample must be >= 0")
+        sample = sample_param(request)
         self._check_tag(run, tag)
         answer = []
         for index, item in enumerate(self.store.samples(run, tag)):
