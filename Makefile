@@ -55,7 +55,7 @@ format: install
 	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 
 bench: install
-	for script in benchmarks/*.py; do $(PY) $$script --quick || exit 1; done
+	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) torchscope/web frontend/node_modules .pytest_cache .mypy_cache .ruff_cache
