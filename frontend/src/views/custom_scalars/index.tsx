@@ -7,10 +7,11 @@ import { LogdirHealth } from '../../lib/LogdirHealth';
 import { usePolledJSON, usePollTick, useStoredState, useThemeName } from '../../lib/hooks';
 import { compileFilter } from '../../lib/regex';
 import '../../lib/views.css';
-import { X_AXIS_LABELS, type XAxisKind } from '../scalars/model';
+import { X_AXIS_LABELS } from '../scalars/model';
 import type { ScalarSettings } from '../scalars/ScalarCard';
 import '../scalars/scalars.css';
 import type { ViewProps } from '../types';
+import { ChartSettingsControls } from '../scalars/ChartSettingsControls';
 import { CustomChartCard } from './CustomChartCard';
 import {
   type Chart,
@@ -128,54 +129,7 @@ export default function CustomScalarsView(_props: ViewProps) {
     <div class="dash custom-scalars-view" data-ready={data ? '1' : '0'} data-charts={chartCount}>
       <aside class="dash-side" aria-label="Custom scalars settings">
         <h2>Settings</h2>
-        <div>
-          <label for="custom-smoothing">
-            <strong>Smoothing</strong>
-          </label>
-          <div class="setting-row">
-            <input
-              id="custom-smoothing"
-              type="range"
-              min={0}
-              max={0.999}
-              step={0.001}
-              value={settings.smoothing}
-              aria-valuetext={settings.smoothing.toFixed(3)}
-              onInput={(event) =>
-                update({ smoothing: Number((event.target as HTMLInputElement).value) })
-              }
-            />
-            <span class="setting-value" aria-hidden="true">
-              {settings.smoothing.toFixed(3)}
-            </span>
-          </div>
-        </div>
-        <div class="filter-input">
-          <label for="custom-x-axis">Horizontal axis</label>
-          <select
-            id="custom-x-axis"
-            value={settings.xKind}
-            onChange={(event) =>
-              update({ xKind: (event.target as HTMLSelectElement).value as XAxisKind })
-            }
-          >
-            {(Object.keys(X_AXIS_LABELS) as XAxisKind[]).map((kind) => (
-              <option key={kind} value={kind}>
-                {X_AXIS_LABELS[kind]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <label class="setting-row">
-          <input
-            type="checkbox"
-            checked={settings.ignoreOutliers}
-            onChange={(event) =>
-              update({ ignoreOutliers: (event.target as HTMLInputElement).checked })
-            }
-          />
-          Ignore outliers in chart scaling
-        </label>
+        <ChartSettingsControls idPrefix="custom" settings={settings} update={update} />
         <FilterInput
           id="custom-run-filter"
           label="Filter runs"

@@ -9,9 +9,10 @@ import { usePollTick, useStoredState, useThemeName } from '../../lib/hooks';
 import { compileFilter } from '../../lib/regex';
 import '../../lib/views.css';
 import type { ViewProps } from '../types';
+import { ChartSettingsControls } from './ChartSettingsControls';
 import type { ScalarTags } from './data';
 import { DOWNLOAD_FORMATS, selectionDownloadUrl } from './download';
-import { X_AXIS_LABELS, type XAxisKind } from './model';
+import { X_AXIS_LABELS } from './model';
 import { ScalarCard, type ScalarSettings } from './ScalarCard';
 import './scalars.css';
 
@@ -136,54 +137,7 @@ export default function ScalarsView({ plugin }: ViewProps) {
     <div class="dash scalars-view" data-ready={tagIndex ? '1' : '0'}>
       <aside class="dash-side" aria-label="Scalar settings">
         <h2>Settings</h2>
-        <div>
-          <label for="scalars-smoothing">
-            <strong>Smoothing</strong>
-          </label>
-          <div class="setting-row">
-            <input
-              id="scalars-smoothing"
-              type="range"
-              min={0}
-              max={0.999}
-              step={0.001}
-              value={settings.smoothing}
-              aria-valuetext={settings.smoothing.toFixed(3)}
-              onInput={(event) =>
-                update({ smoothing: Number((event.target as HTMLInputElement).value) })
-              }
-            />
-            <span class="setting-value" aria-hidden="true">
-              {settings.smoothing.toFixed(3)}
-            </span>
-          </div>
-        </div>
-        <div class="filter-input">
-          <label for="scalars-x-axis">Horizontal axis</label>
-          <select
-            id="scalars-x-axis"
-            value={settings.xKind}
-            onChange={(event) =>
-              update({ xKind: (event.target as HTMLSelectElement).value as XAxisKind })
-            }
-          >
-            {(Object.keys(X_AXIS_LABELS) as XAxisKind[]).map((kind) => (
-              <option key={kind} value={kind}>
-                {X_AXIS_LABELS[kind]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <label class="setting-row">
-          <input
-            type="checkbox"
-            checked={settings.ignoreOutliers}
-            onChange={(event) =>
-              update({ ignoreOutliers: (event.target as HTMLInputElement).checked })
-            }
-          />
-          Ignore outliers in chart scaling
-        </label>
+        <ChartSettingsControls idPrefix="scalars" settings={settings} update={update} />
         <FilterInput
           id="scalars-tag-filter"
           label="Filter tags"
