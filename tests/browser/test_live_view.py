@@ -106,6 +106,18 @@ def pane(page: Page, win: str) -> Locator:
     return page.locator(f'.live-pane[data-window-id="{win}"]')
 
 
+def wait_for_first_y(page: Page, win: str, value: float) -> None:
+    """Wait until ``win``'s plot shows ``value`` first; the plot element is looked up on every
+    poll, since switching envs may replace it."""
+    page.wait_for_function(
+        """([win, value]) => {
+            const gd = document.querySelector(`.live-pane[data-window-id="${win}"] .live-plot`);
+            return !!(gd && gd.data && gd.data[0].y[0] === value);
+        }""",
+        arg=[win, value],
+    )
+
+
 def plot_types(page: Page, win: str, timeout_ms: int = 10_000) -> list[str]:
     """The trace types Plotly really drew in ``win`` (a type missing from the bundle would
     have silently become ``scatter``)."""
@@ -380,14 +392,12 @@ def test_env_switch_compare_fork_and_delete(
     page.goto(f"{server.url}env/t_env_b")
     expect(page.locator(".live-grid")).to_have_attribute("data-loaded", "env:t_env_b")
     open_env(page, server, "t_env_a")
-    gd = pane(page, "loss").locator(".live-plot")
-    page.wait_for_function("gd => gd.data && gd.data[0].y[0] === 0", arg=gd.element_handle())
+    wait_for_first_y(page, "loss", 0)
 
     page.get_by_role("combobox", name="Environment").select_option("t_env_b")
     grid = page.locator(".live-grid")
     expect(grid).to_have_attribute("data-loaded", "env:t_env_b")
-    gd = pane(page, "loss").locator(".live-plot")
-    page.wait_for_function("gd => gd.data && gd.data[0].y[0] === 100", arg=gd.element_handle())
+    wait_for_first_y(page, "loss", 100)
     assert "env=t_env_b" in page.url
 
     page.get_by_text("Compare…").click()
