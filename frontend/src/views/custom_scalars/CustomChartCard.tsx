@@ -7,7 +7,7 @@ import { useInView } from '../../lib/hooks';
 import type { ChartBand, XRange } from '../scalars/chart';
 import { CHART_HEIGHT } from '../scalars/chart';
 import { fetchOverview, fetchStepRange, type RunSeries } from '../scalars/data';
-import { chartRuns, stepRangeFor, xExtent } from '../scalars/model';
+import { chartRuns, clampZoom, stepRangeFor, xExtent } from '../scalars/model';
 import { bucketsFor, ChartHost, type ScalarSettings } from '../scalars/ScalarCard';
 import type { ChartLine } from './layout';
 
@@ -122,15 +122,8 @@ export function CustomChartCard(props: Props) {
   overviewRef.current = overviewRuns;
 
   const requestZoom = (range: XRange | null) => {
-    const extent = xExtent(overviewRef.current);
-    if (!range || !extent) {
-      setZoom(null);
-      return;
-    }
-    const low = Math.max(Math.min(range[0], range[1]), extent[0]);
-    const high = Math.min(Math.max(range[0], range[1]), extent[1]);
-    if (low <= extent[0] && high >= extent[1]) setZoom(null);
-    else if (high > low) setZoom([low, high]);
+    const next = clampZoom(range, xExtent(overviewRef.current));
+    if (next !== undefined) setZoom(next);
   };
 
   useEffect(() => {

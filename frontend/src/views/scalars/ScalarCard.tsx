@@ -16,7 +16,7 @@ import {
   type RunSeries,
   rowsToCsv,
 } from './data';
-import { chartRuns, stepRangeFor, type XAxisKind, xExtent } from './model';
+import { chartRuns, clampZoom, stepRangeFor, type XAxisKind, xExtent } from './model';
 
 export interface ScalarSettings {
   smoothing: number;
@@ -102,15 +102,8 @@ export function ScalarCard(props: Props) {
 
   // Zoom requests are kept inside the data; one that covers all of it is no zoom at all.
   const requestZoom = (range: XRange | null) => {
-    const extent = xExtent(overviewRunsRef.current);
-    if (!range || !extent) {
-      setZoom(null);
-      return;
-    }
-    const low = Math.max(Math.min(range[0], range[1]), extent[0]);
-    const high = Math.min(Math.max(range[0], range[1]), extent[1]);
-    if (low <= extent[0] && high >= extent[1]) setZoom(null);
-    else if (high > low) setZoom([low, high]);
+    const next = clampZoom(range, xExtent(overviewRunsRef.current));
+    if (next !== undefined) setZoom(next);
   };
 
   // A zoomed range: each run's points in it, at full resolution when they fit the buckets.

@@ -155,3 +155,18 @@ export function quantile(sorted: number[], q: number): number {
   const above = Math.ceil(position);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
+
+/**
+ * A zoom request kept inside the data's x extent: null (show everything) when it covers all of
+ * it or there is no data, undefined when the range is empty and the zoom should not change.
+ */
+export function clampZoom(
+  range: [number, number] | null,
+  extent: [number, number] | null,
+): [number, number] | null | undefined {
+  if (!range || !extent) return null;
+  const low = Math.max(Math.min(range[0], range[1]), extent[0]);
+  const high = Math.min(Math.max(range[0], range[1]), extent[1]);
+  if (low <= extent[0] && high >= extent[1]) return null;
+  return high > low ? [low, high] : undefined;
+}
