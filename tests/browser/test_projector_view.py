@@ -11,6 +11,7 @@ import pytest
 import torch
 from logdir_server import TORCH_LOGDIR, logdir_server
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from torchscope import SummaryWriter
 from torchscope.embed import find_projector_runs, nearest_neighbors, read_embedding
@@ -31,11 +32,23 @@ def open_view(page: Page, url: str) -> None:
 
 
 def click_point(page: Page, index: int) -> None:
+    """Click point ``index`` where it is drawn now. The cloud may still be settling after a
+    layout change, so the position is read again and the click repeated until one selects."""
     view = page.locator(".projector-view")
-    x, y = view.evaluate(f"v => v.projectorScreenPosition({index})")
-    box = page.locator(".projector-scene canvas").bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    for _ in range(5):
+        x, y = view.evaluate(f"v => v.projectorScreenPosition({index})")
+        box = page.locator(".projector-scene canvas").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_function(
+                "v => v.dataset.selected !== undefined && v.dataset.selected !== ''",
+                arg=view.element_handle(),
+                timeout=3_000,
+            )
+            return
+        except PlaywrightTimeoutError:
+            continue
 
 
 @pytest.fixture(scope="module")
