@@ -1,13 +1,13 @@
 """HParams: one session per run that logged ``add_hparams``, with its metric values.
 
-Routes (TensorBoard's names, GET or POST; request filters and sorting are not applied, every
-session is returned):
+Routes (TensorBoard's names, GET or POST):
 
 * ``experiment``: ``{"hparamInfos": [...], "metricInfos": [...]}`` from the experiment summary
   (``_hparams_/experiment``), or computed from the sessions when there is none;
 * ``session_groups``: ``{"sessionGroups": [{"name", "hparams", "metricValues", "sessions"}],
   "totalSize"}``; a metric's value is the last point of its scalar tag in the session's run
-  (or in the sub-run its ``group`` names);
+  (or in the sub-run its ``group`` names). TensorBoard's ListSessionGroupsRequest (POST body or
+  ``?request=``) filters, sorts and slices them: see :mod:`.query`;
 * ``sessions`` (torchscope's, for the table view): ``[{"run", "hparams", "metrics", "status"}]``.
 """
 
@@ -17,14 +17,24 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import orjson
 from google.protobuf import json_format
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from torchscope.events.messages import HParamsPluginData
-from torchscope.logdir.serving import LogdirPlugin, endpoint, finite_or_string, json_response
+from torchscope.logdir.serving import (
+    BadRequest,
+    LogdirPlugin,
+    endpoint,
+    finite_or_string,
+    in_thread,
+    json_response,
+)
 from torchscope.logdir.store import UnknownRunError, UnknownTagError
+
+from .query import parse_query
 
 EXPERIMENT_TAG = "_hparams_/experiment"
 SESSION_START_TAG = "_hparams_/session_start_info"
@@ -42,7 +52,7 @@ class HParamsPlugin(LogdirPlugin):
         methods = ["GET", "POST"]
         return [
             Route("/experiment", endpoint(self._experiment), methods=methods),
-            Route("/session_groups", endpoint(self._session_groups), methods=methods),
+            Route("/session_groups", self._session_groups_route, methods=methods),
             Route("/sessions", endpoint(self._sessions)),
         ]
 
@@ -153,7 +163,24 @@ class HParamsPlugin(LogdirPlugin):
     def _experiment(self, request: Request) -> Response:
         return json_response(self.experiment())
 
-    def _session_groups(self, request: Request) -> Response:
+    async def _session_groups_route(self, request: Request) -> Response:
+        raw: Any = None
+        try:
+            if request.method == "POST":
+                body = await request.body()
+                raw = orjson.loads(body) if body.strip() else None
+            elif "request" in request.query_params:
+                raw = orjson.loads(request.query_params["request"])
+        except orjson.JSONDecodeError as error:
+            return PlainTextResponse(f"request is not valid JSON: {error}", status_code=400)
+        try:
+            query = parse_query(raw)
+        except BadRequest as error:
+            return PlainTextResponse(str(error), status_code=400)
+        return await in_thread(lambda: json_response(query.apply(self.session_groups())))
+
+    def session_groups(self) -> list[dict[str, Any]]:
+        """Sessions grouped by their group name, in the order the runs were found."""
         groups: dict[str, dict[str, Any]] = {}
         for session in self.sessions():
             group = groups.setdefault(
@@ -174,7 +201,7 @@ class HParamsPlugin(LogdirPlugin):
                     "metricValues": session["metricValues"],
                 }
             )
-        return json_response({"sessionGroups": list(groups.values()), "totalSize": len(groups)})
+        return list(groups.values())
 
     def _sessions(self, request: Request) -> Response:
         rows = [
