@@ -27,6 +27,13 @@ EXACT_NEIGHBORS_MAX_POINTS = 10_000
 #: (5,000 x 64 on an idle 2-core machine: Barnes-Hut 9.4 s, FFT 19.6 s, same neighbour quality).
 FFT_MIN_POINTS = 10_000
 
+#: In 2-D with the automatic choice, the early-exaggeration phase (which only gathers the
+#: clusters) runs on a coarse FFT grid from this many points on: 2.5x cheaper per iteration than
+#: Barnes-Hut there, and the layout it hands over ends the normal phase with the same neighbour
+#: quality (5,000 x 64: 10-NN kept 0.452 either way, 24% less CPU in all).
+COARSE_EXAGGERATION_MIN_POINTS = 2_000
+_COARSE_FFT = {"negative_gradient_method": "fft", "ints_in_interval": 2, "min_num_intervals": 10}
+
 # Rough shares of the run time, so Progress.fraction advances evenly across phases.
 _PHASES = [
     Phase("neighbors", 0.2),
@@ -62,7 +69,9 @@ def tsne(
     3 x perplexity nearest neighbours, ``early_exaggeration_iter`` steps with
     exaggerated attraction, then ``n_iter`` normal steps. Two dimensions use the FFT-interpolated
     gradient (O(n)) from 10,000 points on; three use Barnes-Hut, the only method openTSNE has for
-    3-D, as do small sets, where it is faster.
+    3-D, as do small sets, where it is faster. With ``gradient="auto"``, 2-D sets of 2,000 to
+    10,000 points run the early-exaggeration phase on a coarse FFT grid (it only gathers the
+    clusters; the Barnes-Hut phase after it sets the local structure).
 
     Args:
         X: points x dimensions.
@@ -107,8 +116,12 @@ def tsne(
         raise ValueError(f"gradient must be 'auto', 'fft' or 'bh', got {gradient!r}")
     if gradient == "fft" and dims == 3:
         raise ValueError("gradient='fft' supports dims=2 only; use 'bh' or 'auto' for 3-D")
+    coarse_exaggeration = False
     if gradient == "auto":
         gradient = "fft" if dims == 2 and n_points >= FFT_MIN_POINTS else "bh"
+        coarse_exaggeration = (
+            dims == 2 and gradient == "bh" and n_points >= COARSE_EXAGGERATION_MIN_POINTS
+        )
     progress_every = check_positive_int(progress_every, "progress_every")
     random_state = check_positive_int(random_state, "random_state", minimum=0)
     threads = _resolve_threads(n_jobs)
@@ -125,6 +138,7 @@ def tsne(
         "metric": metric,
         "neighbors": neighbors,
         "gradient": gradient,
+        "exaggeration_gradient": "fft-coarse" if coarse_exaggeration else gradient,
         "initialization": initial_key,
         "random_state": random_state,
     }
@@ -217,12 +231,14 @@ def _run(
     )
     ee_iter: int = params["early_exaggeration_iter"]
     if ee_iter:
+        coarse = _COARSE_FFT if params["exaggeration_gradient"] == "fft-coarse" else {}
         embedding = embedding.optimize(
             n_iter=ee_iter,
             exaggeration=params["early_exaggeration"],
             momentum=0.5,
             inplace=True,
             callbacks=[on_iteration("early_exaggeration", ee_iter)],
+            **coarse,
         )
     reporter.report("early_exaggeration", ee_iter, ee_iter)
     last_error.clear()
