@@ -48,6 +48,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--logdir", default=None,
         help="a TensorBoard log directory (local path or fsspec URL such as s3://bucket/runs)",
     )  # fmt: skip
+    parser.add_argument(
+        "--samples_per_plugin", "--samples-per-plugin", default="", type=_samples_per_plugin,
+        help="most samples kept per tag, e.g. images=100,histograms=all (0 or all: keep all; "
+        "default images, audio, histograms 1000; scalars are always all kept)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reload_interval", "--reload-interval", type=float, default=None,
+        help="seconds between logdir polls (default 1 local, 5 for a URL; 0 loads once)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-cache", dest="logdir_cache", action="store_false",
+        help="do not keep the persistent cache of parsed runs under --env-path",
+    )  # fmt: skip
+    parser.add_argument(
+        "--load-workers", type=int, default=None,
+        help="processes reading a large logdir at start-up (default one per CPU, up to 8)",
+    )  # fmt: skip
     parser.add_argument("--readonly", "-readonly", action="store_true", help="refuse every write")
     add_security_arguments(parser)
     parser.add_argument(
@@ -70,6 +87,23 @@ def _log_level(value: str) -> str:
     return value.lower()
 
 
+def _samples_per_plugin(value: str) -> tuple[tuple[str, int | None], ...]:
+    """``images=100,histograms=all`` as ((plugin, cap), ...); 0 or ``all`` keeps every sample."""
+    pairs: list[tuple[str, int | None]] = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        plugin, sep, count = item.partition("=")
+        if not sep or not plugin.strip():
+            raise argparse.ArgumentTypeError(f"{item!r} is not plugin=count, e.g. images=100")
+        count = count.strip().lower()
+        if count in ("0", "all"):
+            pairs.append((plugin.strip(), None))
+        elif count.isdigit():
+            pairs.append((plugin.strip(), int(count)))
+        else:
+            raise argparse.ArgumentTypeError(f"{item!r}: the count must be a number or 'all'")
+    return tuple(pairs)
+
+
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     if args.enable_login or args.force_new_cookie:
         raise SystemExit(
@@ -85,6 +119,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             env_path=args.env_path,
             logdir=args.logdir,
             readonly=args.readonly,
+            samples_per_plugin=args.samples_per_plugin,
+            reload_interval=args.reload_interval,
+            logdir_cache=args.logdir_cache,
+            load_workers=args.load_workers,
             **security_config_fields(args),
         )
     except ValueError as exc:

@@ -1,4 +1,5 @@
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,44 @@ def test_enable_login_is_refused_with_a_message() -> None:
 def test_bad_base_url_is_a_clear_exit() -> None:
     with pytest.raises(SystemExit, match="base_url"):
         config_from_args(parse(["--base-url", "/a/../b"]))
+
+
+def test_logdir_reading_flags_reach_the_store_options(tmp_path: Path) -> None:
+    from torchscope.logdir.registration import CACHE_FOLDER, store_options
+
+    flags = ["--logdir", "runs", "--env-path", str(tmp_path), "--load-workers", "2"]
+    flags += ["--samples_per_plugin", "images=5, histograms=all,audio=0", "--reload_interval", "0"]
+    args = parse(flags)
+    options = store_options(config_from_args(args))
+    assert options.sample_caps["images"] == 5
+    assert options.sample_caps["histograms"] is None and options.sample_caps["audio"] is None
+    assert options.sample_caps["torchscope_explain"] == 100  # untouched default
+    assert options.reload_interval == 0 and options.load_workers == 2
+    assert options.cache_dir == tmp_path / CACHE_FOLDER
+    assert store_options(config_from_args(parse(["--no-cache"]))).cache_dir is None
+    defaults = store_options(config_from_args(parse([])))
+    assert defaults.reload_interval is None and defaults.load_workers is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--samples_per_plugin", "images"], "plugin=count"),
+        (["--samples_per_plugin", "images=lots"], "number or 'all'"),
+    ],
+)
+def test_bad_samples_per_plugin_is_an_argparse_error(
+    flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        parse(flags)
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--reload_interval", "-1"], "reload_interval"), (["--load-workers", "0"], "load_workers")],
+)
+def test_bad_logdir_numbers_are_a_clear_exit(flags: list[str], message: str) -> None:
+    with pytest.raises(SystemExit, match=message):
+        config_from_args(parse(flags))

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from torchscope.live import LiveStore
-from torchscope.logdir.store import LogdirStore, StoreOptions
+from torchscope.logdir.store import DEFAULT_SAMPLE_CAPS, LogdirStore, StoreOptions
 from torchscope.plugins.base import Plugin
 from torchscope.server.config import ServerConfig
 
 #: Folder, under the server's env path, of the persistent cache of parsed runs.
 CACHE_FOLDER = "logdir-cache"
+
+
+def store_options(config: ServerConfig) -> StoreOptions:
+    """The logdir reading options the server's settings ask for."""
+    caps: dict[str, int | None] = dict(DEFAULT_SAMPLE_CAPS)
+    caps.update(config.samples_per_plugin)
+    return StoreOptions(
+        reload_interval=config.reload_interval,
+        sample_caps=caps,
+        cache_dir=config.env_path / CACHE_FOLDER if config.logdir_cache else None,
+        # The server reads a large logdir with one worker process per CPU at start-up.
+        load_workers=config.load_workers,
+    )
 
 
 def logdir_plugins(
@@ -37,8 +50,7 @@ def logdir_plugins(
     from torchscope.plugins.text import TextPlugin
 
     if options is None:
-        # The server reads a large logdir with one worker process per CPU at start-up.
-        options = StoreOptions(cache_dir=config.env_path / CACHE_FOLDER, load_workers=None)
+        options = store_options(config)
     store = LogdirStore(config.logdir, options)
     plugins: list[Plugin] = [
         ScalarsPlugin(store),

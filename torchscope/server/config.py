@@ -56,6 +56,13 @@ class ServerConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: Origins besides the server's own allowed to show the page in a frame (a notebook's).
     frame_ancestors: tuple[str, ...] = ()
+    #: Logdir reading: (plugin, most samples kept per tag or None for all) pairs overriding the
+    #: defaults; seconds between polls (None: 1 s local, 5 s URL; 0: load once); the persistent
+    #: cache under env_path; worker processes for the first read (None: one per CPU, up to 8).
+    samples_per_plugin: tuple[tuple[str, int | None], ...] = ()
+    reload_interval: float | None = None
+    logdir_cache: bool = True
+    load_workers: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", normalize_base_url(self.base_url))
@@ -63,6 +70,7 @@ class ServerConfig:
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
         self._check_security_fields()
+        self._check_logdir_fields()
 
     def _check_security_fields(self) -> None:
         if self.auth not in AUTH_MODES:
@@ -84,6 +92,16 @@ class ServerConfig:
                     f"frame_ancestors: {origin!r} is not an origin such as http://localhost:8888 "
                     "(a port may be *)"
                 )
+
+    def _check_logdir_fields(self) -> None:
+        object.__setattr__(self, "samples_per_plugin", tuple(self.samples_per_plugin))
+        for plugin, cap in self.samples_per_plugin:
+            if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+                raise ValueError(f"samples_per_plugin: {plugin}={cap!r} must be a positive count")
+        if self.reload_interval is not None and not self.reload_interval >= 0:
+            raise ValueError(f"reload_interval must be >= 0 seconds, got {self.reload_interval}")
+        if self.load_workers is not None and self.load_workers < 1:
+            raise ValueError(f"load_workers must be >= 1, got {self.load_workers}")
 
     @property
     def listens_on_all_interfaces(self) -> bool:
