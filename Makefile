@@ -8,9 +8,9 @@ INSTALLED := $(VENV)/.installed
 WEB_INDEX := torchscope/web/index.html
 WEB_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -type f -print 2>/dev/null)
 PORT ?= 8097
-PY_SOURCES := torchscope tests benchmarks examples hatch_build.py
+PY_SOURCES := torchscope tests benchmarks examples gpu_checks hatch_build.py
 
-.PHONY: install web demo test test-fast lint format bench clean
+.PHONY: install web demo test test-fast test-gpu lint format bench clean
 
 install: $(INSTALLED) $(WEB_INDEX)
 
@@ -46,6 +46,11 @@ lint: install
 
 test: install lint
 	$(PY) -m pytest
+
+# The CUDA paths (writer, live client, Learner, AMP, DataParallel, DDP over nccl, checkpointing,
+# explanations): run on a machine with an NVIDIA GPU; CI has none.
+test-gpu: install
+	$(PY) -m pytest -s gpu_checks
 
 test-fast: install
 	$(PY) -m pytest -m "not browser and not slow"

@@ -118,3 +118,22 @@ def test_live_client_gets_lines_images_and_the_summary(fitted: tuple[Path, Recor
 def test_unknown_explain_method_is_refused() -> None:
     with pytest.raises(ValueError, match="explain"):
         TorchscopeLogger(explain=("lime",))
+
+
+def test_every_batch_loss_reaches_the_live_client_in_batches(
+    fitted: tuple[Path, RecordingVis],
+) -> None:
+    log_dir, vis = fitted
+    written: list[tuple[int, float]] = []
+    for path in log_dir.glob("events.out.tfevents.*"):
+        for event in iter_events(str(path)):
+            for value in event.summary.value:
+                if value.tag == "train/train_loss":
+                    written.append((event.step, value.simple_value))
+    calls = [call for kind, call in vis.calls if kind == "line" and call["win"] == "train_loss"]
+    live = [(int(x), float(y)) for call in calls for x, y in zip(call["X"], call["Y"], strict=True)]
+    assert len(live) == len(written) > 1
+    assert [step for step, _ in live] == sorted(step for step, _ in written)
+    for (_, got), (_, want) in zip(live, sorted(written), strict=True):
+        assert got == pytest.approx(want, rel=1e-6)
+    assert len(calls) < len(live)  # several points per request, not one request per batch

@@ -287,20 +287,22 @@ def test_file_writer_api_used_by_lightning(
 def test_accelerator_scalars_are_read_on_the_writer_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_run: Callable[[Path], dict[str, Any]]
 ) -> None:
-    # No GPU here: stand in for CUDA with CPU tensors and a recording event.
+    # No GPU here: stand in for CUDA with CPU tensors and a copy that records its threads.
     from torchscope.client import writer as writer_module
 
     waited_on: list[str] = []
 
-    class FakeEvent:
-        def record(self) -> None:
-            waited_on.append(f"record:{threading.current_thread().name}")
+    def start_copy(tensor: torch.Tensor) -> Callable[[], float]:
+        waited_on.append(f"record:{threading.current_thread().name}")
 
-        def synchronize(self) -> None:
+        def read() -> float:
             waited_on.append(f"wait:{threading.current_thread().name}")
+            return float(tensor.reshape(()))
+
+        return read
 
     monkeypatch.setattr(writer_module, "_on_accelerator", lambda value: True)
-    monkeypatch.setattr(torch.cuda, "Event", FakeEvent)
+    monkeypatch.setattr(writer_module, "start_device_copy", start_copy)
     with SummaryWriter(tmp_path) as writer:
         writer.add_scalar("x", torch.tensor([1.5]), 0)
         writer.add_scalar("x", torch.tensor(2.5), 1)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from torchscope.client.writer_convert import is_torch_tensor, scalar_to_float, to_numpy
+from torchscope.client.writer_device import start_device_copy
 from torchscope.client.writer_distributed import process_rank
 from torchscope.client.writer_embedding import EmbeddingFiles
 from torchscope.client.writer_explain import explanation_value
@@ -640,16 +641,11 @@ def _on_accelerator(value: Any) -> bool:
 
 def _deferred_scalar(tag: str, tensor: Any, step: int | None, wall: float) -> Any:
     """Start an asynchronous copy of a CUDA scalar; the writer thread waits for it."""
-    import torch
-
     if tensor.numel() != 1:
         raise ValueError(f"scalar_value must hold exactly one element, got {tensor.numel()}")
-    host = tensor.detach().reshape(()).to("cpu", non_blocking=True)
-    ready = torch.cuda.Event()
-    ready.record()
+    read = start_device_copy(tensor)
 
     def build() -> bytes:
-        ready.synchronize()
-        return encode_scalar_event(tag, float(host.item()), step, wall)
+        return encode_scalar_event(tag, read(), step, wall)
 
     return build

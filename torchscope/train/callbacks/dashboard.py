@@ -9,6 +9,7 @@ loss, the learning rate and the metrics live as well.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,10 @@ from torchscope.train.callbacks.sink import MetricsSink
 
 if TYPE_CHECKING:
     from torchscope.client.writer import SummaryWriter
+
+#: Live batch-loss points are sent when this many are waiting, or this many seconds passed.
+LIVE_BATCH_POINTS = 32
+LIVE_BATCH_S = 0.5
 
 #: Explanation methods the logger knows how to draw, by name.
 EXPLAIN_METHODS = ("saliency", "guided_backprop", "deconvnet", "grad_cam")
@@ -70,6 +75,8 @@ class TorchscopeLogger(MetricsSink):
             raise ValueError(f"histogram_every must be >= 0, got {histogram_every}")
         self.log_dir = log_dir
         self.vis = vis
+        self._pending_live: list[tuple[int, dict[str, Any]]] = []
+        self._live_sent = 0.0
         self.histogram_every = histogram_every
         self.n_samples = n_samples
         self.n_explained = n_explained
@@ -105,13 +112,35 @@ class TorchscopeLogger(MetricsSink):
         if self.graph and self._samples is not None:
             self._log_graph(self._samples[0])
 
-    def log_batch(self, step: int, values: dict[str, float]) -> None:
+    # The loss arrives as a tensor: the writer copies a GPU value without waiting for it, and the
+    # live points are sent in batches, so reading them back waits once per batch of points.
+    batch_loss_as_tensor = True
+
+    def log_batch(self, step: int, values: dict[str, Any]) -> None:
         writer = self._writer()
         for name, value in values.items():
             writer.add_scalar(f"train/{name}", value, step)
-            self._live_point(name, step, value, xlabel="step")
+        if self.vis is None:
+            return
+        self._pending_live.append((step, values))
+        now = time.monotonic()
+        if len(self._pending_live) >= LIVE_BATCH_POINTS or now - self._live_sent >= LIVE_BATCH_S:
+            self._send_live_batch()
+
+    def _send_live_batch(self) -> None:
+        pending, self._pending_live = self._pending_live, []
+        self._live_sent = time.monotonic()
+        if not pending or self.vis is None:
+            return
+        steps = [step for step, _ in pending]
+        for name in pending[0][1]:
+            column = torch.stack([torch.as_tensor(values[name]).double() for _, values in pending])
+            ys = column.cpu().tolist()  # one wait for the device for the whole batch
+            opts = {"title": name, "xlabel": "step", "ylabel": name}
+            self.vis.line(Y=ys, X=steps, win=name, update="append", opts=opts)
 
     def log_epoch(self, epoch: int, values: dict[str, float]) -> None:
+        self._send_live_batch()
         writer = self._writer()
         step = self.learner.train_iter
         for name, value in values.items():
@@ -125,6 +154,7 @@ class TorchscopeLogger(MetricsSink):
             self._log_pr_curves(step)
 
     def log_end(self) -> None:
+        self._send_live_batch()
         if self.writer is not None:
             self.writer.close()
             self.writer = None

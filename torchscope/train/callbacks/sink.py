@@ -26,6 +26,10 @@ class MetricsSink(Callback):
 
     order = 80
     main_process_only = True
+    #: A subclass that sets this gets ``train_loss`` in ``log_batch`` as the detached loss tensor
+    #: (still on the GPU when training there) instead of a float: turning it into a float waits
+    #: for the device, which every batch would stall the pipeline of queued kernels.
+    batch_loss_as_tensor = False
 
     def __init__(self, every: int = 1) -> None:
         if not isinstance(every, int) or every < 1:
@@ -53,7 +57,11 @@ class MetricsSink(Callback):
         learner = self.learner
         if not (self._logs_batches and learner.training) or learner.train_iter % self.every:
             return
-        values = {"train_loss": float(learner.loss), "lr": float(learner.opt.param_groups[0]["lr"])}
+        loss = learner.loss.detach() if self.batch_loss_as_tensor else float(learner.loss)
+        values: dict[str, Any] = {
+            "train_loss": loss,
+            "lr": float(learner.opt.param_groups[0]["lr"]),
+        }
         self.log_batch(learner.train_iter, values)
 
     def after_epoch(self) -> None:
