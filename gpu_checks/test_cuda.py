@@ -77,10 +77,12 @@ def test_writer_cuda_scalar_does_not_wait_for_the_gpu(tmp_path: Path) -> None:
     value = torch.full((), 0.5, device=CUDA)
     torch.cuda.synchronize()
     with SummaryWriter(tmp_path) as writer:
-        # The pinned buffer is allocated at the process's first CUDA scalar, which waits once.
-        writer.add_scalar("warm-up", value, 0)
-        writer.flush()
+        # The pinned buffer is allocated at the process's first CUDA scalar, which waits once;
+        # and CUDA loads a kernel's module at its first launch, which waits for running work:
+        # run every kernel of the loop below once before queueing the long one.
         doubled = value * 2
+        writer.add_scalar("warm-up", doubled + 1, 0)
+        writer.flush()
         torch.cuda._sleep(int(2e9))  # ~1 s of GPU work queued ahead of the copies
         started = time.perf_counter()
         writer.add_scalar("loss", doubled, 0)
