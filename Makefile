@@ -10,9 +10,9 @@ WEB_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -type
 PORT ?= 8097
 PY_SOURCES := torchscope tests benchmarks examples gpu_checks hatch_build.py
 
-.PHONY: install web demo test test-fast test-gpu lint format bench clean
+.PHONY: install native web demo test test-fast test-gpu lint format bench clean
 
-install: $(INSTALLED) $(WEB_INDEX)
+install: $(INSTALLED) $(WEB_INDEX) native
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ $(INSTALLED): pyproject.toml | $(PY)
 	$(PIP) install -q "setuptools<81"
 	$(PIP) install -q --no-build-isolation "visdom>=0.2.4"
 	touch $@
+
+# The editable install's build hook compiles the native event-file reader once; this rebuilds it
+# when torchscope/events/_native.c changes (and does nothing when it is up to date).
+native: | $(INSTALLED)
+	$(PY) torchscope/events/build_native.py
 
 # The editable install's build hook builds the UI once; this keeps it fresh as frontend/ changes.
 $(WEB_INDEX): $(WEB_SOURCES) | $(INSTALLED)
@@ -64,3 +69,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) torchscope/web frontend/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -f torchscope/events/_native*.so

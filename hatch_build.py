@@ -4,10 +4,15 @@ Runs for ``pip install .``, ``pip install -e .`` and ``pip wheel .``: npm instal
 front-end's locked dependencies when they are missing or out of date, and Vite rebuilds the UI
 when any front-end source is newer than the built page. Set ``TORCHSCOPE_SKIP_WEB_BUILD=1`` to
 skip it (the server then says the UI is not built).
+
+It also compiles the native event-file reader (torchscope/events/_native.c) with Python's own
+C compiler settings when the C file is newer than the built module; without a compiler it
+warns and torchscope uses its pure-Python reader.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -118,12 +123,36 @@ def build_web(root: Path, log: Callable[[str], None] = print) -> bool:
     return True
 
 
+def build_native_reader(root: Path, log: Callable[[str], None] = print) -> Path | None:
+    """Compile torchscope/events/_native.c if it is newer than the module; None if it can't.
+
+    The helper is loaded by path: importing the torchscope package would need its runtime
+    dependencies, which the isolated build environment does not have.
+    """
+    helper = root / "torchscope" / "events" / "build_native.py"
+    spec = importlib.util.spec_from_file_location("_torchscope_build_native", helper)
+    if spec is None or spec.loader is None:
+        log(f"warning: {helper} not found; torchscope will use its pure-Python event reader")
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built: Path | None = module.build(log=log)
+    return built
+
+
 class WebBuildHook(BuildHookInterface):
     """Hatchling hook: make sure torchscope/web/ holds an up-to-date dashboard."""
 
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        native = build_native_reader(Path(self.root), log=self.app.display_info)
+        if native is not None:
+            # The module is git-ignored, so it must be named to be packed; the wheel is then
+            # specific to this Python and platform.
+            build_data["artifacts"].append(native.relative_to(self.root).as_posix())
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
         if os.environ.get(SKIP_ENV_VAR, "").strip() not in ("", "0"):
             self.app.display_info(f"torchscope: {SKIP_ENV_VAR} is set, not building the dashboard")
             return

@@ -404,6 +404,7 @@ def main() -> None:
         "cold_server_rss_mb": "peak RSS, cold, server process (MB)",
         "series_ms": "one series response (ms)",
         "warm_s": "all series complete, restart (s)",
+        "warm_cpu_s": "CPU time until complete, restart (s)",
         "warm_peak_rss_mb": "peak RSS, restart, all processes (MB)",
     }
     ours = results["torchscope"]
@@ -417,9 +418,18 @@ def main() -> None:
         f"points kept per series: torchscope all {args.steps}, tensorboard at most 1000 (reservoir)"
     )
     print(f"(medians of {args.rounds} round(s); ratio > 1: torchscope faster or smaller)")
+    print(f"torchscope read event files with the {_reader_name()} reader")
     print(json.dumps({"shape": shape, "rounds": args.rounds, "results": results}))
     if args.figure is not None:
         draw_figure(args.figure, logdir, samples)
+
+
+def _reader_name() -> str:
+    """Which event reader the torchscope server used (the same interpreter runs it)."""
+    from torchscope.events import native_available
+
+    native = native_available() and os.environ.get("TORCHSCOPE_NATIVE", "").strip() != "0"
+    return "native (C)" if native else "pure-Python"
 
 
 def draw_figure(path: Path, logdir: Path, samples: dict[str, Any]) -> None:

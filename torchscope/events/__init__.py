@@ -8,6 +8,11 @@ Reading::
         scalar = decode_scalar_event(payload)   # fast path, None if not a scalar event
         event = parse_event(payload) if scalar is None else None
 
+Bulk reading, every scalar decoded into numpy columns in one pass (in C when the native module
+is built, see :mod:`torchscope.events.scan`)::
+
+    batch = RecordReader().read_scan(fileobj)   # batch.scan.row_tag / row_step / row_value ...
+
 Writing a record: ``encode_record(event.SerializeToString())`` or, for a scalar,
 ``encode_scalar_record(tag, value, step, wall_time)``.
 """
@@ -21,6 +26,7 @@ from torchscope.events.reader import (
     ReadProblem,
     RecordBatch,
     RecordReader,
+    ScanBatch,
     iter_records,
 )
 from torchscope.events.scalar_columns import ScalarColumns, decode_scalar_columns
@@ -33,6 +39,7 @@ from torchscope.events.scalars import (
     encode_scalar_records,
     tensor_scalar_value,
 )
+from torchscope.events.scan import ScanResult, native_available, scan_records
 
 __all__ = [
     "HEADER_SIZE",
@@ -46,6 +53,8 @@ __all__ = [
     "ScalarColumns",
     "ScalarEvent",
     "ScalarValue",
+    "ScanBatch",
+    "ScanResult",
     "decode_scalar_columns",
     "decode_scalar_event",
     "encode_record",
@@ -55,7 +64,9 @@ __all__ = [
     "iter_events",
     "iter_records",
     "masked_crc32c",
+    "native_available",
     "parse_event",
     "plugin_of_value",
+    "scan_records",
     "tensor_scalar_value",
 ]

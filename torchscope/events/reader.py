@@ -11,23 +11,12 @@ verifies (both CRCs), counting the bytes it skipped.
 from __future__ import annotations
 
 import os
-import struct
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
-from crc32c import crc32c
-
-from torchscope.events.crc import masked_crc32c
-from torchscope.events.framing import (
-    FOOTER_SIZE,
-    HEADER_SIZE,
-    MAX_RECORD_BYTES,
-    OVERHEAD,
-    unpack_footer,
-    unpack_header,
-)
+from torchscope.events.framing import HEADER_SIZE, MAX_RECORD_BYTES, OVERHEAD, unpack_header
+from torchscope.events.scan import ScanResult, scan_records
 
 __all__ = [
     "ColumnBatch",
@@ -35,13 +24,11 @@ __all__ = [
     "ReadProblem",
     "RecordBatch",
     "RecordReader",
+    "ScanBatch",
     "iter_records",
 ]
 
 DEFAULT_CHUNK_BYTES = 16 << 20
-_HEADER = struct.Struct("<QI")
-_U32 = struct.Struct("<I")
-_MASK_DELTA = 0xA282EAD8
 
 ProblemKind = Literal["data_crc", "bad_header"]
 
@@ -104,6 +91,32 @@ class ColumnBatch:
     skipped_bytes: int
 
 
+@dataclass
+class ScanBatch:
+    """What one :meth:`RecordReader.read_scan` call found."""
+
+    buffer: bytes | memoryview
+    """The bytes read; ``scan``'s offsets point into it (a view of the caller's buffer when
+    one was passed to :meth:`RecordReader.read_scan`)."""
+    scan: ScanResult
+    """Scalar rows and record positions (see :class:`~torchscope.events.scan.ScanResult`)."""
+    start_offset: int
+    next_offset: int
+    incomplete: bool
+    more: bool
+    problems: list[ReadProblem]
+    skipped_records: int
+    skipped_bytes: int
+
+    def payload(self, record: int) -> bytes:
+        """The payload of verified record number ``record`` of this read."""
+        return self.scan.payload(self.buffer, record)
+
+    def offset(self, record: int) -> int:
+        """The byte offset in the file of verified record number ``record``."""
+        return self.start_offset + int(self.scan.record_start[record]) - HEADER_SIZE
+
+
 class RecordReader:
     """Reads TFRecords from a binary file object, resuming from a byte offset.
 
@@ -137,7 +150,10 @@ class RecordReader:
         Advances :attr:`offset` past what was consumed. A single record larger than the
         chunk limit is still read whole.
         """
-        buffer, starts, lengths, batch = self._read_chunk(fileobj)
+        data, scan, batch = self._read_chunk(fileobj, decode=False)
+        buffer = bytes(data)  # already bytes: no copy
+        starts = scan.record_start.tolist()
+        lengths = scan.record_length.tolist()
         batch.payloads = [buffer[s : s + n] for s, n in zip(starts, lengths, strict=True)]
         batch.offsets = [batch.start_offset + s - HEADER_SIZE for s in starts]
         return batch
@@ -147,14 +163,16 @@ class RecordReader:
         the other records returned as payloads (see :class:`ColumnBatch`)."""
         from torchscope.events.scalar_columns import columns_from_buffer
 
-        buffer, starts, lengths, status = self._read_chunk(fileobj)
+        data, scan, status = self._read_chunk(fileobj, decode=False)
+        buffer = bytes(data)  # already bytes: no copy
+        starts, lengths = scan.record_start, scan.record_length
         columns = columns_from_buffer(buffer, starts, lengths)
         base = status.start_offset
         return ColumnBatch(
             scalars=columns,
             other_indices=columns.rest,
             other_payloads=[buffer[starts[i] : starts[i] + lengths[i]] for i in columns.rest],
-            other_offsets=[base + starts[i] - HEADER_SIZE for i in columns.rest],
+            other_offsets=[base + int(starts[i]) - HEADER_SIZE for i in columns.rest],
             record_count=len(starts),
             start_offset=base,
             next_offset=status.next_offset,
@@ -165,88 +183,64 @@ class RecordReader:
             skipped_bytes=status.skipped_bytes,
         )
 
-    def _read_chunk(self, fileobj: IO[bytes] | Any) -> tuple[bytes, array, array, RecordBatch]:
-        """Read one chunk and frame it: (buffer, payload starts, payload lengths, status)."""
+    def read_scan(self, fileobj: IO[bytes] | Any, into: bytearray | None = None) -> ScanBatch:
+        """Like :meth:`read`, with every scalar event decoded into columns in the same pass
+        (natively when the C module is built; see :func:`~torchscope.events.scan_records`).
+
+        ``into``: a buffer of at least ``chunk_bytes`` to read into instead of allocating one
+        per call (large fresh allocations cost page faults). The batch then points into it:
+        use the batch before the next read into the same buffer.
+        """
+        buffer, scan, status = self._read_chunk(fileobj, decode=True, into=into)
+        return ScanBatch(
+            buffer=buffer,
+            scan=scan,
+            start_offset=status.start_offset,
+            next_offset=status.next_offset,
+            incomplete=status.incomplete,
+            more=status.more,
+            problems=status.problems,
+            skipped_records=status.skipped_records,
+            skipped_bytes=status.skipped_bytes,
+        )
+
+    def _read_chunk(
+        self, fileobj: IO[bytes] | Any, decode: bool, into: bytearray | None = None
+    ) -> tuple[bytes | memoryview, ScanResult, RecordBatch]:
+        """Read one chunk and frame it: (buffer, scan result, status)."""
         start = self.offset
         fileobj.seek(start)
-        buffer = _read_up_to(fileobj, self.chunk_bytes)
+        buffer: bytes | memoryview
+        if into is None:
+            buffer = _read_up_to(fileobj, self.chunk_bytes)
+        else:
+            buffer = _read_into(fileobj, into, self.chunk_bytes)
         at_eof = len(buffer) < self.chunk_bytes
-        batch = RecordBatch(start_offset=start)
-        resynchronising = self.resynchronising
-        pos, starts, lengths = self._frame(buffer, start, batch)
-        if pos == 0 and not at_eof and len(buffer) >= HEADER_SIZE:
+        limit = self.max_record_bytes
+        scan = scan_records(buffer, self.resynchronising, limit, decode=decode)
+        if scan.consumed == 0 and not at_eof and len(buffer) >= HEADER_SIZE:
             # The first record is bigger than one chunk: read exactly what it needs.
             length, _ = unpack_header(buffer, 0)
-            if length <= self.max_record_bytes:
-                buffer += _read_up_to(fileobj, length + OVERHEAD - len(buffer))
+            if length <= limit:
+                buffer = bytes(buffer) + _read_up_to(fileobj, length + OVERHEAD - len(buffer))
                 at_eof = len(buffer) < length + OVERHEAD
-                self.resynchronising = resynchronising
-                batch = RecordBatch(start_offset=start)
-                pos, starts, lengths = self._frame(buffer, start, batch)
+                scan = scan_records(buffer, self.resynchronising, limit, decode=decode)
+        pos = scan.consumed
+        self.resynchronising = scan.resynchronising
         self.offset = start + pos
-        batch.next_offset = self.offset
-        batch.incomplete = at_eof and len(buffer) > pos
-        batch.more = not at_eof
-        self.records_read += len(starts)
-        self.skipped_records += batch.skipped_records
-        self.skipped_bytes += batch.skipped_bytes
-        return buffer, starts, lengths, batch
-
-    def _frame(self, buffer: bytes, base: int, batch: RecordBatch) -> tuple[int, array, array]:
-        """Find the verified records of ``buffer``: (bytes consumed, payload starts, lengths).
-
-        The common case costs one header unpack and one payload CRC: the length's own CRC
-        is checked only when the payload's fails or the record looks truncated (a payload
-        that verifies proves its length was right).
-        """
-        starts = array("q")
-        lengths = array("q")
-        add_start = starts.append
-        add_length = lengths.append
-        view = memoryview(buffer)
-        size = len(buffer)
-        limit = self.max_record_bytes
-        pos = 0
-        while size - pos >= HEADER_SIZE:
-            length, length_crc = _HEADER.unpack_from(buffer, pos)
-            end = pos + OVERHEAD + length
-            if not self.resynchronising and length <= limit and end <= size:
-                crc = crc32c(view[pos + HEADER_SIZE : end - FOOTER_SIZE])
-                masked = (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
-                if masked == _U32.unpack_from(buffer, end - FOOTER_SIZE)[0]:
-                    add_start(pos + HEADER_SIZE)
-                    add_length(length)
-                    pos = end
-                    continue
-            # Slow path: check the header itself.
-            if length > limit or masked_crc32c(view[pos : pos + 8]) != length_crc:
-                self._lose_sync(base + pos, batch)
-                pos += 1
-                batch.skipped_bytes += 1
-                continue
-            if end > size:
-                break  # partial record: wait for the rest
-            payload = view[pos + HEADER_SIZE : end - FOOTER_SIZE]
-            if masked_crc32c(payload) != unpack_footer(buffer, end - FOOTER_SIZE):
-                if self.resynchronising:
-                    # A header that verified by chance inside damaged bytes: keep scanning.
-                    pos += 1
-                    batch.skipped_bytes += 1
-                    continue
-                batch.problems.append(ReadProblem(base + pos, "data_crc"))
-                batch.skipped_records += 1
-                pos = end
-                continue
-            self.resynchronising = False
-            add_start(pos + HEADER_SIZE)
-            add_length(length)
-            pos = end
-        return pos, starts, lengths
-
-    def _lose_sync(self, offset: int, batch: RecordBatch) -> None:
-        if not self.resynchronising:
-            self.resynchronising = True
-            batch.problems.append(ReadProblem(offset, "bad_header"))
+        batch = RecordBatch(
+            start_offset=start,
+            next_offset=self.offset,
+            incomplete=at_eof and len(buffer) > pos,
+            more=not at_eof,
+            problems=[ReadProblem(start + offset, kind) for offset, kind in scan.problems],
+            skipped_records=scan.skipped_records,
+            skipped_bytes=scan.skipped_bytes,
+        )
+        self.records_read += scan.record_count
+        self.skipped_records += scan.skipped_records
+        self.skipped_bytes += scan.skipped_bytes
+        return buffer, scan, batch
 
 
 def _read_up_to(fileobj: IO[bytes] | Any, size: int) -> bytes:
@@ -260,6 +254,25 @@ def _read_up_to(fileobj: IO[bytes] | Any, size: int) -> bytes:
         parts.append(data)
         remaining -= len(data)
     return b"".join(parts)
+
+
+def _read_into(fileobj: IO[bytes] | Any, into: bytearray, size: int) -> memoryview:
+    """Read ``size`` bytes or until EOF into ``into`` (never resized); a view of what came."""
+    if len(into) < size:
+        raise ValueError(f"into must hold at least {size} bytes, got {len(into)}")
+    view = memoryview(into)[:size]
+    readinto = getattr(fileobj, "readinto", None)
+    if readinto is None:  # a file object without readinto: copy what read() returns
+        data = _read_up_to(fileobj, size)
+        view[: len(data)] = data
+        return view[: len(data)]
+    got = 0
+    while got < size:
+        count = readinto(view[got:])
+        if not count:
+            break
+        got += count
+    return view[:got]
 
 
 def iter_records(fileobj: IO[bytes] | Any, offset: int = 0) -> Iterator[bytes]:
@@ -307,6 +320,13 @@ class EventFileReader:
         opener = self.fs.open if self.fs is not None else _open_local_or_url
         with opener(self.path, "rb") as fileobj:
             return self.reader.read_columns(fileobj)
+
+    def poll_scan(self, into: bytearray | None = None) -> ScanBatch:
+        """Like :meth:`poll`, with every scalar event decoded into columns (``into``: see
+        :meth:`RecordReader.read_scan`)."""
+        opener = self.fs.open if self.fs is not None else _open_local_or_url
+        with opener(self.path, "rb") as fileobj:
+            return self.reader.read_scan(fileobj, into)
 
     def poll_all(self) -> RecordBatch:
         """Read everything available now, merging the chunks into one batch."""

@@ -117,7 +117,7 @@ def decode_scalar_columns(payloads: list[bytes]) -> ScalarColumns:
 
 
 def columns_from_buffer(
-    buffer: bytes, starts: Sequence[int], lengths: Sequence[int]
+    buffer: bytes, starts: Sequence[int] | np.ndarray, lengths: Sequence[int] | np.ndarray
 ) -> ScalarColumns:
     """Decode the payloads ``buffer[starts[i] : starts[i] + lengths[i]]`` without copying
     them out one by one (``record_index`` = i)."""

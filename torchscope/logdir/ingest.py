@@ -1,10 +1,13 @@
 """Turn record payloads into a run's series, applying TensorBoard's restart (purge) rules.
 
-Simple scalar records are decoded many at a time into numpy columns
-(:func:`torchscope.events.decode_scalar_columns`), other scalar events one by one without
-protobuf objects (:func:`torchscope.events.decode_scalar_event`), and everything else is
-parsed. Points are staged per tag and merged into the :class:`RunData` under the store's lock
-in one short step per batch, so HTTP readers never wait for parsing.
+Bulk reads arrive already decoded (:meth:`RunIngestor.ingest_scan`: the one-pass scan of
+:mod:`torchscope.events.scan`, native when built, puts every scalar into numpy columns); short
+tailing reads arrive as payloads (:meth:`RunIngestor.ingest`): simple scalar records are
+decoded many at a time into columns (:func:`torchscope.events.decode_scalar_columns`), other
+scalar events one by one without protobuf objects
+(:func:`torchscope.events.decode_scalar_event`). Everything else is parsed. Points are staged
+per tag and merged into the :class:`RunData` under the store's lock in one short step per batch
+(per file, for a long first read), so HTTP readers never wait for parsing.
 
 Purge rules (TensorBoard's ``EventAccumulator``, which also produced the fixtures' expected
 files): a file whose first event says ``file_version`` >= 2 purges on ``SessionLog.START`` —
@@ -30,7 +33,8 @@ from torchscope.events import (
     parse_event,
     plugin_of_value,
 )
-from torchscope.events.scalars import ScalarEvent, tensor_scalar_value
+from torchscope.events.reader import ScanBatch
+from torchscope.events.scalars import ScalarEvent, ScalarValue, tensor_scalar_value
 from torchscope.logdir.payloads import encode_blobs, encode_histogram, histogram_rows_from_proto
 from torchscope.logdir.run_data import RunData, SeriesKind, TagInfo
 from torchscope.logdir.samples import CapPolicy
@@ -130,6 +134,141 @@ class RunIngestor:
                 self._ingest_one_by_one(payloads, (position,))
             start = end
         self.flush()
+
+    def ingest_scan(self, batch: ScanBatch, flush: bool = True) -> None:
+        """Apply one chunk read by :meth:`RecordReader.read_scan` (scalars already decoded).
+
+        Runs of single-``simple_value`` records are staged as column blocks; the other
+        scalar records are applied one by one from their decoded rows, and the remaining
+        records are parsed. With ``flush=False`` the points stay staged until :meth:`flush`
+        (a long first read then builds each series in one allocation).
+        """
+        scan = batch.scan
+        records = scan.row_record
+        rows = len(records)
+        count = scan.record_count
+        if rows:
+            # A row is "simple" when its record holds just that one, non-tensor value.
+            new_record = records[1:] != records[:-1]
+            simple = ~scan.row_tensor
+            simple[1:] &= new_record
+            simple[:-1] &= new_record
+            breaks = np.union1d(scan.other_record, records[~simple])
+        else:
+            breaks = scan.other_record
+        is_other = np.isin(breaks, scan.other_record).tolist()
+        # Below this size, staging rows one by one costs less than building blocks.
+        min_block = _COLUMNAR_MIN_BLOCK if count >= _COLUMNAR_MIN_RECORDS else rows + 1
+        row = 0
+        for record, other in zip([*breaks.tolist(), count], [*is_other, True], strict=True):
+            end = int(np.searchsorted(records, record))
+            if end - row >= min_block:
+                self._rows_block(batch, row, end)
+            elif end > row:
+                self._rows_one_by_one(batch, row, end)
+            if record < count:
+                if other:
+                    self._parse(batch.payload(record))
+                else:  # several values or a tensor: its rows make one event
+                    after = int(np.searchsorted(records, record, side="right"))
+                    self._rows_one_by_one(batch, end, after)
+                    end = after
+            row = end
+        if flush:
+            self.flush()
+
+    def _rows_block(self, batch: ScanBatch, start: int, end: int) -> None:
+        """Stage rows ``start:end`` of a scan: consecutive single ``simple_value`` records."""
+        scan = batch.scan
+        run = self.run
+        steps = scan.row_step[start:end]
+        ids = scan.row_tag[start:end]
+        goes_back = bool(steps[0] < run.most_recent_step) or bool((steps[1:] < steps[:-1]).any())
+        counts = np.bincount(ids, minlength=len(scan.tags))
+        block_ids = np.flatnonzero(counts).tolist()
+        block_tags = [scan.tags[i] for i in block_ids]
+        needs_care = any(
+            tag in run.tags and run.tags[tag].kind != "scalar" for tag in block_tags
+        ) or (goes_back and not self._has_version_2())
+        if needs_care:
+            # A purge to apply between rows, or a tag that is not a scalar series: rare.
+            self._rows_one_by_one(batch, start, end)
+            return
+        if run.start_time is None:
+            run.start_time = float(scan.row_wall[start])
+        for tag in block_tags:
+            if tag not in run.tags:
+                self._add_tag(tag, TagInfo("scalars", "scalar", display_name=tag))
+        walls = scan.row_wall[start:end]
+        values = scan.row_value[start:end].astype(np.float32)
+        if len(block_tags) == 1:
+            self._stage(block_tags[0]).add_block(steps, walls, values)
+        else:
+            # Group rows by tag, keeping file order within each tag (a stable sort of small
+            # integers is a radix sort in numpy).
+            narrow = ids.astype(np.uint8 if len(scan.tags) <= 256 else np.int32)
+            order = np.argsort(narrow, kind="stable")
+            bounds = np.cumsum(counts).tolist()
+            for tag_id, tag in zip(block_ids, block_tags, strict=True):
+                picked = order[bounds[tag_id] - int(counts[tag_id]) : bounds[tag_id]]
+                self._stage(tag).add_block(steps[picked], walls[picked], values[picked])
+        run.most_recent_step = int(steps[-1])
+
+    def _rows_one_by_one(self, batch: ScanBatch, start: int, end: int) -> None:
+        """Apply rows ``start:end`` of a scan event by event (rows of one record together)."""
+        scan = batch.scan
+        records = scan.row_record[start:end].tolist()
+        tags = scan.tags
+        plugins = scan.plugins
+        tag_ids = scan.row_tag[start:end].tolist()
+        steps = scan.row_step[start:end].tolist()
+        walls = scan.row_wall[start:end].tolist()
+        numbers = scan.row_value[start:end].tolist()
+        tensors = scan.row_tensor[start:end].tolist()
+        plugin_ids = scan.row_plugin[start:end].tolist()
+        i = 0
+        while i < len(records):
+            j = i + 1
+            while j < len(records) and records[j] == records[i]:
+                j += 1
+            values = [
+                ScalarValue(
+                    tags[tag_ids[k]],
+                    numbers[k],
+                    None if plugin_ids[k] < 0 else plugins[plugin_ids[k]],
+                    tensors[k],
+                )
+                for k in range(i, j)
+            ]
+            event = ScalarEvent(walls[i], steps[i], values)
+            self._apply_scalar_event(event, batch, records[i])
+            i = j
+
+    def _apply_scalar_event(self, event: ScalarEvent, batch: ScanBatch, record: int) -> None:
+        """What :meth:`_ingest_one_by_one` does with a decoded scalar event."""
+        run = self.run
+        values = event.values
+        step = event.step
+        if (
+            len(values) == 1
+            and values[0].tag in self._scalar_tags
+            and (step >= run.most_recent_step or self._has_version_2())
+        ):
+            self._stage_scalar(values[0].tag, step, event.wall_time, values[0].value)
+            run.most_recent_step = step
+        elif self._fast_path_applies(event):
+            self._scalar_event(event)
+        else:
+            self._parse(batch.payload(record))
+
+    def _parse(self, payload: bytes) -> None:
+        """Apply a record that is not a scalar event: parsed with protobuf."""
+        try:
+            event = parse_event(payload)
+        except DecodeError:
+            self.run.status.undecodable_records += 1
+            return
+        self._event(event)
 
     def _scalar_block(
         self, payloads: list[bytes], columns: ScalarColumnsBatch, start: int, end: int

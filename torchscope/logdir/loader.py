@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from torchscope.events import EventFileReader
+from torchscope.events import EventFileReader, RecordBatch, ScanBatch
 from torchscope.logdir.fs import FileInfo, LogdirFS
 from torchscope.logdir.ingest import RunIngestor
 from torchscope.logdir.run_data import RunData
@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 #: Bytes read per poll of a file: ~100,000 scalar records, enough for the columnar decoder to
 #: pay off, small enough to keep a reader's transient memory near 50 MB.
 CHUNK_BYTES = 4 << 20
+#: Staged points are merged into the run at least this often (bytes of file read).
+MERGE_BYTES = 64 << 20
+#: Fewer new bytes than this (a tailing poll) are decoded record by record in Python; more go
+#: through the one-pass scan (native when built), which decodes every scalar into columns.
+SCAN_MIN_BYTES = 16 << 10
 
 
 @dataclasses.dataclass
@@ -95,6 +100,37 @@ class RunLoader:
                 cursor.path, fs=self._fsspec(), offset=cursor.offset, chunk_bytes=CHUNK_BYTES
             )
         reader = cursor.reader
+        if info.size - cursor.offset < SCAN_MIN_BYTES:
+            return self._read_records(cursor, reader, info)
+        read_any = False
+        staged = 0  # bytes whose points are staged but not merged yet
+        # One read buffer per pass over the file: a fresh one per chunk would cost a page
+        # fault per 4 KB (the server pins glibc's mmap threshold, see live/memory.py).
+        chunk = bytearray(CHUNK_BYTES)
+        try:
+            while True:
+                try:
+                    batch = reader.poll_scan(into=chunk)
+                except OSError as error:
+                    logger.warning("cannot read %s: %s", cursor.path, error)
+                    return read_any
+                if batch.scan.record_count:
+                    self.ingestor.ingest_scan(batch, flush=False)
+                    staged += batch.next_offset - batch.start_offset
+                    read_any = True
+                if staged >= MERGE_BYTES:
+                    self.ingestor.flush()
+                    staged = 0
+                read_any |= self._account(batch)
+                if self._done(cursor, info, batch.next_offset, batch.more):
+                    return read_any
+        finally:
+            # Merged once per file (or per MERGE_BYTES): a long first read then allocates
+            # each series once, at its final size.
+            self.ingestor.flush()
+
+    def _read_records(self, cursor: FileCursor, reader: EventFileReader, info: FileInfo) -> bool:
+        """A few new records (tailing): framed, then decoded one by one in Python."""
         read_any = False
         while True:
             try:
@@ -105,21 +141,30 @@ class RunLoader:
             if batch.payloads:
                 self.ingestor.ingest(batch.payloads)
                 read_any = True
-            status = self.run.status
-            with self._lock:
-                status.corrupt_records += batch.skipped_records
-                status.skipped_bytes += batch.skipped_bytes
-                status.bytes_read += batch.next_offset - batch.start_offset
-                if batch.skipped_records or batch.skipped_bytes:
-                    self.run.generation += 1
-                    read_any = True
-            cursor.offset = batch.next_offset
-            if not batch.more:
-                # Read to the end: the file need not be opened again until it changes.
-                cursor.seen_size, cursor.seen_mtime = info.size, info.mtime
+            read_any |= self._account(batch)
+            if self._done(cursor, info, batch.next_offset, batch.more):
                 return read_any
-            if self._stop is not None and self._stop.is_set():
-                return read_any
+
+    def _account(self, batch: RecordBatch | ScanBatch) -> bool:
+        """Add a read's progress and damage to the run's status; True if it found damage."""
+        status = self.run.status
+        damaged = bool(batch.skipped_records or batch.skipped_bytes)
+        with self._lock:
+            status.corrupt_records += batch.skipped_records
+            status.skipped_bytes += batch.skipped_bytes
+            status.bytes_read += batch.next_offset - batch.start_offset
+            if damaged:
+                self.run.generation += 1
+        return damaged
+
+    def _done(self, cursor: FileCursor, info: FileInfo, next_offset: int, more: bool) -> bool:
+        """Record the new offset; True when this read of the file should stop."""
+        cursor.offset = next_offset
+        if not more:
+            # Read to the end: the file need not be opened again until it changes.
+            cursor.seen_size, cursor.seen_mtime = info.size, info.mtime
+            return True
+        return self._stop is not None and self._stop.is_set()
 
     def _fsspec(self) -> Any:
         return None if self.fs.is_local else self.fs.fsspec
