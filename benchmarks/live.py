@@ -6,7 +6,9 @@ downloads the web UI from CDNs and exits offline, and the HTTP API needs none of
 
 Measured, medians of repeated runs:
 
-* appends/s: one-point ``vis.line(..., update='append')`` calls on a window that starts empty;
+* appends/s: one-point ``vis.line(..., update='append')`` calls on a window that starts empty,
+  measured in rounds in which the cases take turns, a slice of appends each (a shared
+  machine's changing load then weighs on all of them alike), the ratio taken within each round;
 * append latency with 100k points already in the window (Visdom re-diffs the whole window);
 * memory per stored point: growth of the server's resident memory per line point stored
   (x = step counter, y = float32 values as training losses are; and the worst case, random
@@ -127,9 +129,9 @@ def _flush(client: Any) -> None:
         client.flush()
 
 
-def appends_per_second(client: Any, win: str, count: int) -> float:
+def appends_per_second(client: Any, win: str, count: int, start_step: int = 0) -> float:
     start = time.perf_counter()
-    for step in range(count):
+    for step in range(start_step, start_step + count):
         client.line(
             Y=np.array([np.float32(step) * np.float32(0.1)]),
             X=np.array([step]),
@@ -198,23 +200,55 @@ def store_bytes_per_point(port: int) -> float:
     return float(stats["column_bytes"]) / max(1, int(stats["points"]))
 
 
+#: One-point appends per case and round (Visdom's server re-diffs the whole window on each
+#: one, so its count stays small); a slice of either takes about as long, so that the cost of
+#: switching between processes (cold caches) weighs on each alike.
+APPENDS = {"visdom": 100, "torchscope": 2000}
+#: Each round's appends are made in this many slices, the cases taking turns.
+SLICES = 10
+
+
+def append_rates(cases: list[tuple[str, str, str, bool]], repeats: int) -> dict[str, list[float]]:
+    """appends/s of every case, one figure per round. In a round every case has its own server
+    and client, and the cases take turns appending a slice at a time, so a shared machine's
+    changing load weighs on all of them alike; ratios are taken within a round."""
+    rates: dict[str, list[float]] = {label: [] for label, *_ in cases}
+    for repeat in range(repeats):
+        with contextlib.ExitStack() as stack:
+            clients = {}
+            for label, server_kind, client_kind, asynchronous in cases:
+                port, _ = stack.enter_context(server(server_kind))
+                clients[label] = make_client(client_kind, port, asynchronous)
+                appends_per_second(clients[label], "warm-up", 20)
+            elapsed = dict.fromkeys(clients, 0.0)
+            for part in range(SLICES):
+                for label, server_kind, *_ in cases:
+                    count = APPENDS[server_kind] // SLICES
+                    rate = appends_per_second(clients[label], f"rate{repeat}", count, part * count)
+                    elapsed[label] += count / rate
+            for label, server_kind, *_ in cases:
+                rates[label].append(APPENDS[server_kind] / elapsed[label])
+    return rates
+
+
 def run_case(
-    label: str, server_kind: str, client_kind: str, repeats: int, asynchronous: bool = False
+    label: str,
+    server_kind: str,
+    client_kind: str,
+    repeats: int,
+    rates: list[float],
+    asynchronous: bool = False,
 ) -> dict[str, float]:
     visdom_server = server_kind == "visdom"
-    appends = 100 if visdom_server else 1000
     latency_calls = 3 if visdom_server else 200
-    results: dict[str, float] = {}
-    rates, latencies = [], []
-    for repeat in range(repeats):
-        with server(server_kind) as (port, pid):
+    results: dict[str, float] = {"appends_per_s": statistics.median(rates)}
+    latencies = []
+    for _ in range(1 if visdom_server else repeats):  # Visdom: ~4 s per call at 100k
+        with server(server_kind) as (port, _):
             client = make_client(client_kind, port, asynchronous)
-            rates.append(appends_per_second(client, f"rate{repeat}", appends))
-            if repeat < (1 if visdom_server else repeats):  # Visdom: ~4 s per call at 100k
-                latencies.append(
-                    latency_at(client, "big", 100_000, latency_calls, wait=not asynchronous)
-                )
-    results["appends_per_s"] = statistics.median(rates)
+            latencies.append(
+                latency_at(client, "big", 100_000, latency_calls, wait=not asynchronous)
+            )
     results["latency_100k_s"] = statistics.median(latencies)
     with server(server_kind) as (port, pid):
         client = make_client(client_kind, port, asynchronous)
@@ -302,19 +336,26 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not args.skip_visdom:
         cases.insert(0, ("visdom client -> visdom server", "visdom", "visdom", False))
+    rates = append_rates(cases, args.repeats)
     results = {
-        label: run_case(label, srv, cli, args.repeats, asy) for label, srv, cli, asy in cases
+        label: run_case(label, srv, cli, args.repeats, rates[label], asy)
+        for label, srv, cli, asy in cases
     }
     latency_growth(1)
     print(f"\nVisdom reference figures (protocol notes): {VISDOM_REFERENCE}")
-    base = results.get("visdom client -> visdom server")
+    base_label = "visdom client -> visdom server"
+    base = results.get(base_label)
     if base is not None:
-        print("\nratios against visdom client -> visdom server:")
+        print(f"\nratios against {base_label} (appends/s: median of the per-round ratios):")
         for label, found in results.items():
             if found is base:
                 continue
+            per_round = [
+                ours / theirs for ours, theirs in zip(rates[label], rates[base_label], strict=True)
+            ]
             print(
-                f"  {label:44s} appends/s x{found['appends_per_s'] / base['appends_per_s']:.1f}"
+                f"  {label:44s} appends/s x{statistics.median(per_round):.1f}"
+                f" (rounds: {', '.join(f'{r:.1f}' for r in per_round)})"
                 f"   latency at 100k /{base['latency_100k_s'] / found['latency_100k_s']:.0f}"
                 f"   memory /{base['bytes_per_point'] / max(found['bytes_per_point'], 0.01):.1f}"
             )

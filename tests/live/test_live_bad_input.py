@@ -226,6 +226,17 @@ def test_deeply_nested_json_is_400_not_500(served: tuple[TestClient, LivePlugin]
     assert _assert_safe_answer(client, plugin, "/events", body) == 400
 
 
+def test_lone_surrogate_strings_are_refused_before_they_are_stored(
+    served: tuple[TestClient, LivePlugin],
+) -> None:
+    # Python's json accepts "\ud800"; stored, no UTF-8 output could hold it again.
+    client, plugin = served
+    _reset(client, plugin)
+    body = b'{"eid": "main", "win": "t", "data": [{"content": "\\ud800", "type": "text"}]}'
+    assert _assert_safe_answer(client, plugin, "/events", body) == 400
+    assert client.post("/env/main", json={"eid": "main"}).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("route", "body"),
     [

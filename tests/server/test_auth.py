@@ -123,6 +123,17 @@ def test_forged_or_foreign_session_cookie_is_refused(make_client: Callable[..., 
         assert client.get("/data/logdir").status_code == 401
 
 
+@pytest.mark.parametrize("value", ["1.\xff", "\xb2.abc", "\xff"])
+def test_non_ascii_session_cookie_is_refused_not_a_crash(
+    make_client: Callable[..., TestClient], value: str
+):
+    client = make_client(auth="token", token=TOKEN)
+    cookie = {b"cookie": f"{COOKIE_NAME}={value}".encode("latin-1")}
+    assert client.get("/data/logdir", headers=cookie).status_code == 401
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/ws", headers=cookie):
+        pass
+
+
 def test_health_is_public(make_client: Callable[..., TestClient]):
     client = make_client(auth="token", token=TOKEN)
     assert client.get("/api/health").status_code == 200
@@ -173,6 +184,10 @@ def test_visdom_style_json_login(make_client: Callable[..., TestClient]):
     digest = hashlib.sha256(PASSWORD.encode()).hexdigest()
     assert client.post("/vis", json={"username": "x", "password": "0" * 64}).status_code == 401
     assert client.post("/vis", content=b"not json").status_code == 400
+    # Valid JSON that no client sends: a lone surrogate, non-hex text.
+    for odd in ('"\\ud800"', '"\u00e9\u00e9"'):
+        body = f'{{"username": "x", "password": {odd}}}'.encode()
+        assert client.post("/vis", content=body).status_code == 401
     good = client.post("/vis", json={"username": "anyone", "password": digest})
     assert good.status_code == 200
     assert client.post("/vis/events", content=EVENTS_BODY).status_code == 200

@@ -88,6 +88,7 @@ class Visdom(PlotMethods, PaneMethods):
         self.offline = offline
         self.event_handlers: dict[str, list[EventHandler]] = {}
         self.win_data: dict[str, Any] = {}
+        self._line_templates = {}
         self._transport = HttpTransport(server, port, base_url, proxies)
         self._proxies = proxies
         self._sender: BackgroundSender | None = None

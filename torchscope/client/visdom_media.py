@@ -6,6 +6,7 @@ import base64
 import io
 import math
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -93,24 +94,34 @@ def video_html(data: bytes, kind: str, autoplay: bool, loop: bool) -> str:
 
 
 def mp4_bytes(frames: np.ndarray, fps: float) -> bytes:
-    """``LxHxWxC`` frames (BGR, as Visdom takes them) as H.264 MP4; needs PyAV."""
+    """``LxHxWxC`` frames (BGR, as Visdom takes them; floats in [0, 1]) as H.264 MP4; needs
+    PyAV. Odd heights and widths get one edge row or column more (H.264 needs even sizes)."""
     try:
         import av
     except ImportError:
         raise ImportError("video from a tensor needs PyAV: pip install av") from None
-    if frames.dtype.kind == "f":
-        frames = frames * 255
-    frames = frames.clip(0, 255).astype(np.uint8)
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
+        raise ValueError(f"opts['fps'] must be a positive number, got {fps!r}")
+    if frames.ndim != 4 or frames.shape[0] == 0:
+        raise ValueError(f"video frames must be LxHxWxC with L >= 1, got shape {frames.shape}")
     formats = {1: "gray", 3: "bgr24"}
     if frames.shape[3] not in formats:
         raise ValueError("video frames must have 1 or 3 channels")
+    if frames.dtype.kind == "f":
+        frames = frames * 255
+    frames = frames.clip(0, 255).astype(np.uint8)
+    pad_rows, pad_columns = frames.shape[1] % 2, frames.shape[2] % 2
+    if pad_rows or pad_columns:
+        frames = np.pad(frames, ((0, 0), (0, pad_rows), (0, pad_columns), (0, 0)), mode="edge")
     buffer = io.BytesIO()
     container = av.open(buffer, "w", "mp4")
-    stream = container.add_stream("h264", rate=fps)
+    stream = container.add_stream("h264", rate=Fraction(fps).limit_denominator(1001))
     stream.height, stream.width = frames.shape[1], frames.shape[2]
     stream.pix_fmt = "yuv420p"
     for frame in frames:
-        picture = av.VideoFrame.from_ndarray(frame, format=formats[frames.shape[3]])
+        picture = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(frame), format=formats[frames.shape[3]]
+        )
         container.mux(stream.encode(picture))
     container.mux(stream.encode())
     container.close()

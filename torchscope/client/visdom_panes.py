@@ -13,6 +13,11 @@ import numpy as np
 
 from torchscope.client import visdom_media as media
 from torchscope.client.visdom_arrays import to_array
+from torchscope.client.visdom_embedding_events import (
+    embeddings_event_handler,
+    layout_points,
+    tsne_layout,
+)
 from torchscope.client.visdom_embedding_vectors import (
     VECTORS_KEY,
     check_vector_size,
@@ -27,7 +32,11 @@ class PaneMethods:
     embeddings."""
 
     _window: Callable[..., Any]
+    _send: Callable[..., Any]
     win_data: dict[str, Any]
+    use_socket: bool
+    register_event_handler: Callable[..., None]
+    clear_event_handlers: Callable[[str], None]
 
     def text(
         self,
@@ -282,36 +291,43 @@ class PaneMethods:
         100,000 points x 1,024 dimensions, 8,000,000 values), so the Projector view can
         show them; bigger ``features`` raise ValueError.
         """
-        from sklearn.manifold import TSNE
-
         vectors = to_array(features, "features").astype(np.float64)
         if vectors.ndim != 2 or len(vectors) != len(labels):
             raise ValueError("features must be NxD with one label per row")
+        if data_getter is not None and not callable(data_getter):
+            raise TypeError("data_getter must be callable (index -> html)")
         check_vector_size(vectors.shape)  # before the t-SNE, which is the slow part
         opts = check_opts(opts)
         loading = [{"content": {"isLoading": True}, "type": "embeddings"}]
         win = self._window(loading, win, env, opts)
-        perplexity = float(min(30.0, max(1.0, (len(vectors) - 1) / 3)))
-        # Exact t-SNE is quicker than Barnes-Hut below a thousand points (and as good).
-        method = "exact" if len(vectors) <= 1000 else "barnes_hut"
-        layout = TSNE(
-            n_components=2, perplexity=perplexity, init="pca", random_state=0, method=method
-        ).fit_transform(vectors)
-        groups = list(dict.fromkeys(labels))
-        points = [
-            {
-                "group": groups.index(label),
-                "name": f"Entity {i}",
-                "label": label,
-                "position": layout[i].tolist(),
-                "idx": i,
-            }
-            for i, label in enumerate(labels)
-        ]
+        layout = tsne_layout(vectors)
+        points = layout_points(layout, labels, range(len(labels)), list(dict.fromkeys(labels)))
         self.win_data[str(win)] = {
             "points": points,
             "data_getter": data_getter,
             "data_type": data_type,
         }
         content = {"data": points, VECTORS_KEY: vectors_payload(vectors, labels)}
-        return self._window([{"content": content, "type": "embeddings"}], win, env, opts)
+        win = self._window([{"content": content, "type": "embeddings"}], win, env, opts)
+        if self.use_socket and isinstance(win, str):
+            self._answer_embeddings_events(vectors, labels, data_getter, data_type, win, env, opts)
+        return win
+
+    def _answer_embeddings_events(
+        self,
+        vectors: np.ndarray,
+        labels: Sequence[Any],
+        data_getter: Callable[[int], str] | None,
+        data_type: str | None,
+        win: str,
+        env: str | None,
+        opts: dict[str, Any],
+    ) -> None:
+        """Answer the pane's hover and lasso events, as Visdom's client does."""
+
+        def send(data: dict[str, Any]) -> Any:
+            return self._send({"data": data, "win": win, "eid": env, "opts": opts}, "update")
+
+        handler = embeddings_event_handler(send, vectors, labels, data_getter, data_type)
+        self.clear_event_handlers(win)  # a second call for the same pane replaces the first
+        self.register_event_handler(handler, win)

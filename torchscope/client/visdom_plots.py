@@ -32,11 +32,18 @@ HEATMAP_UPDATES = (
 )
 
 
+#: Appends of at most this many points take ``line``'s shortcut (see ``_append_to_line``).
+SIMPLE_APPEND_POINTS = 64
+_NOT_SIMPLE = object()
+
+
 class PlotMethods:
     """scatter, line, heatmap, bar, histogram, boxplot, surf, contour, quiver, stem, sunburst,
     pie, mesh, dual_axis_lines and update_window_opts."""
 
     _send: Callable[..., Any]
+    #: ``_append_to_line``'s requests per (win, env, name), points left out.
+    _line_templates: dict[tuple[str, str | None, str | None], dict[str, Any]]
 
     def _window(
         self,
@@ -88,12 +95,23 @@ class PlotMethods:
 
         ``update``: 'append', 'replace', 'insert'/'new' (add a trace) or 'remove' (``name``).
         """
+        return self._send(*self._scatter_request(X, Y, win, env, opts, update, name))
+
+    def _scatter_request(
+        self,
+        X: Any,
+        Y: Any,
+        win: str | None,
+        env: str | None,
+        opts: dict[str, Any] | None,
+        update: str | None,
+        name: str | None,
+    ) -> tuple[dict[str, Any], str]:
+        """``scatter``'s request: the message and its endpoint."""
         if update == "remove":
             if win is None or name is None:
                 raise ValueError("update='remove' needs win and name")
-            return self._send(
-                {"data": [], "name": name, "delete": True, "win": win, "eid": env}, "update"
-            )
+            return {"data": [], "name": name, "delete": True, "win": win, "eid": env}, "update"
         points = to_array(X, "X")
         labels = optional_array(Y, "Y")
         if update is not None:
@@ -186,7 +204,8 @@ class PlotMethods:
             trace.update(trace_opts.get(trace_name, {}))
             data.append(scrub(trace))
         if update is None:
-            return self._plot(data, win, env, opts, three_d)
+            layout = layout_from_opts(opts, three_d)
+            return {"data": data, "win": win, "eid": env, "opts": opts, "layout": layout}, "events"
         msg: dict[str, Any] = {
             "data": data,
             "win": win,
@@ -198,7 +217,7 @@ class PlotMethods:
         }
         if update == "append":
             msg["layout_on_create"] = layout_from_opts(opts, three_d)
-        return self._send(msg, "update")
+        return msg, "update"
 
     def line(
         self,
@@ -211,10 +230,25 @@ class PlotMethods:
         name: str | None = None,
     ) -> Any:
         """Lines through ``Y`` (N or NxM: M lines) at ``X`` (N or NxM; default 0..1)."""
+        if update == "append" and opts is None and X is not None and win is not None:
+            sent = self._append_to_line(Y, X, win, env, name)
+            if sent is not _NOT_SIMPLE:
+                return sent
+        return self._send(*self._line_request(Y, X, win, env, opts, update, name))
+
+    def _line_request(
+        self,
+        Y: Any,
+        X: Any,
+        win: str | None,
+        env: str | None,
+        opts: dict[str, Any] | None,
+        update: str | None,
+        name: str | None,
+    ) -> tuple[dict[str, Any], str]:
+        """``line``'s request: the message and its endpoint."""
         if update == "remove":
-            return self.scatter(
-                X=None, Y=None, win=win, env=env, opts=opts, update=update, name=name
-            )
+            return self._scatter_request(None, None, win, env, opts, update, name)
         values = to_array(Y, "Y")
         if update is not None and X is None:
             raise ValueError("X is required to update a line")
@@ -232,21 +266,42 @@ class PlotMethods:
         opts.setdefault("fillarea", False)
         opts["mode"] = "lines+markers" if opts.get("markers") else "lines"
         if values.ndim == 1:
-            return self.scatter(
-                X=np.column_stack((xs, values)),
-                Y=None,
-                win=win,
-                env=env,
-                opts=opts,
-                update=update,
-                name=name,
+            return self._scatter_request(
+                np.column_stack((xs, values)), None, win, env, opts, update, name
             )
         columns = values.shape[1]
         stacked = np.column_stack((xs.ravel(order="F"), values.ravel(order="F")))
         labels = np.repeat(np.arange(1, columns + 1), values.shape[0])
-        return self.scatter(
-            X=stacked, Y=labels, win=win, env=env, opts=opts, update=update, name=name
-        )
+        return self._scatter_request(stacked, labels, win, env, opts, update, name)
+
+    def _append_to_line(self, Y: Any, X: Any, win: str, env: str | None, name: str | None) -> Any:
+        """``line(Y, X, win, update='append')`` of a few points to one line, without options:
+        a training loop's call, made once per step. The request is ``_line_request``'s, whose
+        parts other than the points are kept per window and reused; ``_NOT_SIMPLE`` for any
+        other call."""
+        values = to_array(Y, "Y")
+        xs = to_array(X, "X")
+        if (
+            values.ndim != 1
+            or xs.shape != values.shape
+            or not 0 < values.size <= SIMPLE_APPEND_POINTS
+            or values.dtype.kind not in "biuf"
+            or xs.dtype.kind not in "biuf"
+        ):
+            return _NOT_SIMPLE
+        key = (win, env, name)
+        template = self._line_templates.get(key)
+        if template is None:
+            template, _ = self._line_request(values, xs, win, env, None, "append", name)
+            if len(template["data"]) != 1:
+                return _NOT_SIMPLE
+            if len(self._line_templates) >= 256:  # many windows: keep the newest
+                self._line_templates.pop(next(iter(self._line_templates)))
+            self._line_templates[key] = template
+        points = np.column_stack((xs, values))  # the dtype the general path sends
+        msg = dict(template)
+        msg["data"] = [{**template["data"][0], "x": points[:, 0], "y": points[:, 1]}]
+        return self._send(msg, "update")
 
     def heatmap(
         self,

@@ -1,8 +1,10 @@
 """How ``torchscope.Visdom`` talks to the server: HTTP, a background sender, the event socket.
 
-The HTTP side is the standard library's keep-alive ``http.client`` (one connection per client,
-guarded by a lock, reopened once if the server closed it). Request bodies are orjson-encoded
-straight from numpy arrays; NaN becomes ``null`` as in Visdom's client.
+The HTTP side is one keep-alive connection per client, guarded by a lock and reopened once if
+the server closed it while idle: ``visdom_http.KeepAliveConnection`` for plain HTTP (one system
+call per request), the standard library's ``http.client`` through a proxy or over HTTPS.
+Request bodies are orjson-encoded straight from numpy arrays; NaN becomes ``null`` as in
+Visdom's client.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import orjson
+
+from torchscope.client.visdom_http import KeepAliveConnection, StaleConnection
 
 log = logging.getLogger("torchscope.client")
 
@@ -68,6 +72,11 @@ class HttpTransport:
         self.proxy = urlsplit(proxy if "://" in proxy else "http://" + proxy) if proxy else None
         self.cookie = ""
         self._conn: http.client.HTTPConnection | None = None
+        self._fast = (
+            KeepAliveConnection(self.host, self.port, timeout)
+            if self.scheme == "http" and self.proxy is None
+            else None
+        )
         self._lock = threading.Lock()
 
     @property
@@ -84,33 +93,55 @@ class HttpTransport:
     def post(self, endpoint: str, body: bytes) -> str:
         """POST ``body`` and return the response text; raises ServerUnreachable."""
         path = f"{self.base_url}/{endpoint}" if endpoint else self.base_url or "/"
+        with self._lock:
+            if self._fast is not None:
+                status, text, cookie = self._post_fast(path, body)
+            else:
+                status, text, cookie = self._post_http_client(path, body)
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if status >= 400:
+            log.warning("%s answered %d: %s", endpoint, status, text)
+        return text
+
+    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+        return ServerUnreachable(f"cannot reach the Visdom server at {self.root}: {exc}")
+
+    def _post_fast(self, path: str, body: bytes) -> tuple[int, str, str | None]:
+        assert self._fast is not None
+        for attempt in (0, 1):
+            try:
+                response = self._fast.post(path, body, self.cookie)
+            except StaleConnection as exc:  # closed while idle: it never saw this request
+                if attempt == 1:
+                    raise self._unreachable(exc) from exc
+                continue
+            except OSError as exc:
+                raise self._unreachable(exc) from exc
+            text = response.body.decode("utf-8", errors="replace")
+            return response.status, text, response.headers.get("set-cookie")
+        raise AssertionError("unreachable")
+
+    def _post_http_client(self, path: str, body: bytes) -> tuple[int, str, str | None]:
         # Through a proxy the request line carries the absolute URL.
         target = self.root[: len(self.root) - len(self.base_url)] + path if self.proxy else path
         headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
         if self.cookie:
             headers["Cookie"] = self.cookie
-        with self._lock:
-            for attempt in (0, 1):
-                try:
-                    if self._conn is None:
-                        self._conn = self._connect()
-                    self._conn.request("POST", target, body=body, headers=headers)
-                    response = self._conn.getresponse()
-                    text = response.read().decode("utf-8", errors="replace")
-                    cookie = response.getheader("Set-Cookie")
-                    if cookie:
-                        self.cookie = cookie.split(";", 1)[0]
-                    if response.status >= 400:
-                        log.warning("%s answered %d: %s", endpoint, response.status, text)
-                    return text
-                except (OSError, http.client.HTTPException) as exc:
-                    if self._conn is not None:
-                        self._conn.close()
-                    self._conn = None
-                    if attempt == 1 or isinstance(exc, ConnectionRefusedError):
-                        raise ServerUnreachable(
-                            f"cannot reach the Visdom server at {self.root}: {exc}"
-                        ) from exc
+        for attempt in (0, 1):
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                self._conn.request("POST", target, body=body, headers=headers)
+                response = self._conn.getresponse()
+                text = response.read().decode("utf-8", errors="replace")
+                return response.status, text, response.getheader("Set-Cookie")
+            except (OSError, http.client.HTTPException) as exc:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = None
+                if attempt == 1 or isinstance(exc, ConnectionRefusedError):
+                    raise self._unreachable(exc) from exc
         raise AssertionError("unreachable")
 
     def login(self, username: str, password: str) -> None:
@@ -126,6 +157,8 @@ class HttpTransport:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._fast is not None:
+                self._fast.close()
 
 
 class EventSocket:

@@ -31,11 +31,18 @@ def loads(body: bytes | str) -> Any:
     # orjson is strict; the standard library understands Python's NaN/Infinity tokens.
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
-        return json.loads(text)
+        value = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadJSON(f"not valid JSON: {exc}") from None
     except RecursionError:
         raise BadJSON("not valid JSON: nested too deeply") from None
+    # The standard library accepts a lone surrogate escape ("\ud800"), which no UTF-8 output
+    # can hold: stored, it would make the env unreadable. Refuse it here, before it is stored.
+    try:
+        dumps(value)
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        raise BadJSON(f"not valid JSON: {exc}") from None
+    return value
 
 
 def dumps(value: Any) -> bytes:

@@ -99,8 +99,14 @@ class Trace:
         lengths = [len(col) for key, col in self.columns.items() if key != MARKER_COLOR]
         return max(lengths, default=0)
 
-    def to_json(self, max_points: int | None = None) -> dict[str, Any]:
-        keep = self._display_indices(max_points)
+    def to_json(
+        self, max_points: int | None = None, x_range: tuple[float, float] | None = None
+    ) -> dict[str, Any]:
+        """The trace's plotly JSON. With ``max_points``, long traces are thinned (min/max per
+        bucket); with ``x_range``, only the points with ``x0 <= x <= x1`` are kept, and one
+        neighbour on each side so lines reach the plot's edges. Either way the trace says so in
+        ``torchscope_downsampled``."""
+        keep = self._display_indices(max_points, x_range)
         out = dict(self.fields)
         for key, column in self.columns.items():
             values = column.values()
@@ -115,17 +121,47 @@ class Trace:
             else:
                 out[key] = values
         if keep is not None:
-            out["torchscope_downsampled"] = {"points": len(self), "shown": int(keep.size)}
+            note: dict[str, Any] = {"points": len(self), "shown": int(keep.size)}
+            if x_range is not None:
+                note["x0"], note["x1"] = x_range
+            out["torchscope_downsampled"] = note
         return out
 
-    def _display_indices(self, max_points: int | None) -> np.ndarray | None:
-        if max_points is None or len(self) <= max_points:
-            return None
+    def _display_indices(
+        self, max_points: int | None, x_range: tuple[float, float] | None = None
+    ) -> np.ndarray | None:
+        candidates = self._range_indices(*x_range) if x_range is not None else None
+        if candidates is None:
+            if max_points is None or len(self) <= max_points:
+                return None
+            candidates = np.arange(len(self))
+        if max_points is None or candidates.size <= max_points:
+            return candidates
         y = self.columns.get("y")
         values = y.numeric() if y is not None and len(y) == len(self) else None
         if values is None:  # no numeric y: thin evenly
-            return np.linspace(0, len(self) - 1, max_points).astype(np.int64)
-        return minmax_indices(values, max_points)
+            picks = np.linspace(0, candidates.size - 1, max_points).astype(np.int64)
+        else:
+            picks = minmax_indices(values[candidates], max_points)
+        return candidates[picks]
+
+    def _range_indices(self, x0: float, x1: float) -> np.ndarray | None:
+        """Indices of the points with ``x0 <= x <= x1`` and of their neighbours (in storage
+        order, so a line drawn through them leaves the range on both sides); None when x is
+        not numeric (dates, categories: the range cannot be applied)."""
+        length = len(self)
+        x = self.columns.get("x")
+        if x is None:  # plotly draws y against 0, 1, 2...
+            xs: np.ndarray | None = np.arange(length, dtype=np.float64)
+        else:
+            xs = x.numeric() if len(x) == length else None
+        if xs is None:
+            return None
+        inside = (xs >= x0) & (xs <= x1)
+        near = inside.copy()
+        near[1:] |= inside[:-1]
+        near[:-1] |= inside[1:]
+        return np.flatnonzero(near)
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -256,23 +292,28 @@ class Window:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def content_json(self, max_points: int | None = None) -> Any:
+    def content_json(
+        self, max_points: int | None = None, x_range: tuple[float, float] | None = None
+    ) -> Any:
         if self.kind == "plot":
             return {
-                "data": [trace.to_json(max_points) for trace in self.traces],
+                "data": [trace.to_json(max_points, x_range) for trace in self.traces],
                 "layout": self.layout,
             }
         if self.kind == "text":
             return "<br>".join(self.parts)
         return self.content
 
-    def to_json(self, max_points: int | None = None) -> dict[str, Any]:
-        """Visdom's window document; with ``max_points``, long traces thinned for display."""
+    def to_json(
+        self, max_points: int | None = None, x_range: tuple[float, float] | None = None
+    ) -> dict[str, Any]:
+        """Visdom's window document; with ``max_points``, long traces thinned for display;
+        with ``x_range``, plot traces cut to that x range (see ``Trace.to_json``)."""
         doc: dict[str, Any] = {"command": "window", "id": self.id}
         doc.update(self.meta)
         doc["contentID"] = self.content_id
         doc["type"] = self.kind
-        doc["content"] = self.content_json(max_points)
+        doc["content"] = self.content_json(max_points, x_range)
         doc["i"] = self.index
         doc["version"] = self.version
         return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -25,6 +26,12 @@ def env_id(value: Any) -> str:
         return DEFAULT_ENV
     if not isinstance(value, str):
         raise ValueError(f"eid must be a string, got {type(value).__name__}")
+    return _checked_env_id(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_env_id(value: str) -> str:
+    """``env_id`` of a string (every append names its env: the checks run once per name)."""
     # Deviation from Visdom, which takes any string: names that could only come from a mistake
     # or an attack are refused, so that file names stay short and printable.
     if _CONTROL_CHARS.search(value):

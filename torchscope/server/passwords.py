@@ -55,7 +55,8 @@ def hash_password(password: str) -> PasswordHash:
 
 def verify_client_digest(stored: PasswordHash, sent_digest: str) -> bool:
     """True when ``sent_digest`` (``sha256(password)`` hex, as clients send it) matches."""
-    if not isinstance(sent_digest, str) or len(sent_digest) > 1024:
+    # A digest is hex: anything else (a lone surrogate from JSON, say) cannot match.
+    if not isinstance(sent_digest, str) or len(sent_digest) > 1024 or not sent_digest.isascii():
         return False
     return hmac.compare_digest(_scrypt(sent_digest.lower(), stored.salt), stored.digest)
 

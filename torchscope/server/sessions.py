@@ -34,7 +34,8 @@ class SessionSigner:
 
     def is_valid(self, value: str | None, now: float | None = None) -> bool:
         """True for a value this server issued less than ``SESSION_MAX_AGE`` ago."""
-        if not value or len(value) > 256:
+        # Only ASCII can be ours; anything else would also make compare_digest raise.
+        if not value or len(value) > 256 or not value.isascii():
             return False
         issued, _, signature = value.partition(".")
         if not issued.isdigit() or not hmac.compare_digest(signature, self._signature(issued)):

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from torchscope.plugins.live.sockets import receive_texts
 from torchscope.server.context import ServerContext
 
 #: How often the views are re-checked for each connected page (seconds).
@@ -45,7 +46,7 @@ async def status_socket(websocket: WebSocket) -> None:
     )
     pusher = asyncio.create_task(_push_view_changes(websocket, context))
     try:
-        async for text in websocket.iter_text():
+        async for text in receive_texts(websocket):
             try:
                 message = orjson.loads(text)
             except orjson.JSONDecodeError:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from starlette.requests import Request
@@ -103,23 +104,53 @@ class LivePlugin(Plugin):
         return Response(jsonio.dumps(stats), media_type="application/json")
 
     async def _window(self, request: Request) -> Response:
-        """``/data/plugin/live/window?eid=&win=&points=``: a window at the resolution asked
-        for (``points=0`` for every point), e.g. when the user zooms into a thinned trace."""
+        """``/data/plugin/live/window?eid=&win=&points=&x0=&x1=``: a window at the resolution
+        asked for (``points=0`` for every point); with ``x0`` and ``x1``, plot traces hold only
+        the points of that x range (and one neighbour on each side), thinned to ``points``:
+        what the Live view asks for when the user zooms into a thinned trace."""
+        query = request.query_params
         try:
-            eid = env_id(request.query_params.get("eid"))
-            points = int(request.query_params.get("points", "0"))
-        except ValueError:
-            return Response("points must be an integer", status_code=400)
-        window = self.store.window(eid, request.query_params.get("win", ""))
+            eid = env_id(query.get("eid"))
+            points = _int_param(query, "points")
+            x_range = _x_range(query)
+        except ValueError as exc:
+            return Response(str(exc), status_code=400)
+        window = self.store.window(eid, query.get("win", ""))
         if window is None:
             return Response("no such window", status_code=404)
-        doc = window.to_json(max_points=points if points > 0 else None)
+        doc = window.to_json(max_points=points if points > 0 else None, x_range=x_range)
         return Response(jsonio.dumps(doc), media_type="application/json")
 
     async def close(self) -> None:
         for conn in list(self.hub.subs.values()) + list(self.hub.sources.values()):
             conn.close()
         self.store.close()
+
+
+def _int_param(query: Mapping[str, str], name: str) -> int:
+    try:
+        value = int(query.get(name, "0"))
+    except ValueError:
+        raise ValueError(f"{name} must be an integer") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 (every point) or more")
+    return value
+
+
+def _x_range(query: Mapping[str, str]) -> tuple[float, float] | None:
+    """``x0``/``x1`` as a range, None when neither is given."""
+    given = [query.get("x0"), query.get("x1")]
+    if given == [None, None]:
+        return None
+    if None in given:
+        raise ValueError("x0 and x1 must be given together")
+    try:
+        x0, x1 = (float(value or "") for value in given)
+    except ValueError:
+        raise ValueError("x0 and x1 must be numbers") from None
+    if not (math.isfinite(x0) and math.isfinite(x1)) or x1 < x0:
+        raise ValueError("x0 and x1 must be finite numbers with x0 <= x1")
+    return x0, x1
 
 
 __all__ = ["LivePlugin", "RequestError"]

@@ -61,6 +61,8 @@ def _dispatch(hub: Hub, store: LiveStore, message: dict[str, Any]) -> None:
         )
     elif cmd == "pop_embeddings_pane":
         data = message.get("data") or {}
+        if not isinstance(data, dict):
+            raise RequestError("pop_embeddings_pane needs data with 'eid' and 'target'")
         store.execute("pop_embeddings", {"eid": data.get("eid"), "target": data.get("target")})
     else:
         log.info("unknown browser command %r", cmd)

@@ -10,12 +10,14 @@ stored data is unchanged. In read-only mode every write is refused with 403 (Vis
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from torchscope.live import LiveStore, RequestError, jsonio
 from torchscope.live.model import new_window_id
@@ -24,7 +26,15 @@ from torchscope.plugins.live.compare import compare_messages
 from torchscope.plugins.live.hub import Hub
 from torchscope.plugins.live.origin import is_cross_site
 
-Handler = Callable[[Request], Awaitable[Response]]
+ApiFunction = Callable[[dict[str, Any], bytes, Request], Response]
+
+
+def _path_env_id(value: str) -> str:
+    """An env id taken from the URL path; a bad one is the client's error (400), not ours."""
+    try:
+        return env_id(value)
+    except ValueError as exc:
+        raise RequestError(str(exc)) from None
 
 
 def _text(value: str, status: int = 200) -> Response:
@@ -33,6 +43,60 @@ def _text(value: str, status: int = 200) -> Response:
 
 def _json(value: Any) -> Response:
     return Response(jsonio.dumps(value), media_type="application/json")
+
+
+class JsonEndpoint:
+    """One API path as a bare ASGI app: a training loop's ``/update`` is one round trip, and
+    Starlette's per-request wrapping (task groups, exception handlers) would be a fair share
+    of its server time. Behaves as a Starlette endpoint would, errors included."""
+
+    def __init__(self, fn: ApiFunction, *, writes: bool, readonly: bool) -> None:
+        self.fn = fn
+        self.refuse_writes = writes and readonly
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._respond(scope, receive)
+        await response(scope, receive, send)
+
+    async def _respond(self, scope: Scope, receive: Receive) -> Response:
+        # Python clients send no Origin: build the header map only when there is one.
+        if any(name == b"origin" for name, _ in scope["headers"]) and is_cross_site(
+            Headers(scope=scope)
+        ):
+            return _text("cross-site requests are refused", 403)
+        body = await _read_body(receive)
+        if body is None:
+            return _text("client disconnected", 400)
+        try:
+            msg = jsonio.loads(body) if body and not body.isspace() else {}
+        except jsonio.BadJSON as exc:
+            return _text(str(exc), 400)
+        if not isinstance(msg, dict):
+            return _text("request body must be a JSON object", 400)
+        if self.refuse_writes:
+            return _text("this server is read-only", 403)
+        try:
+            return self.fn(msg, body, Request(scope))
+        except RequestError as exc:
+            return _text(str(exc), exc.status)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client went away first."""
+    message = await receive()
+    if message["type"] != "http.request":
+        return None
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body
+    parts = [body]
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
 
 class LiveApi:
@@ -46,27 +110,10 @@ class LiveApi:
 
     def endpoint(
         self, fn: Callable[[dict[str, Any], bytes, Request], Response], *, writes: bool
-    ) -> Handler:
-        """Wrap ``fn`` with body parsing, read-only and cross-site refusal, and 4xx errors."""
-
-        async def handler(request: Request) -> Response:
-            if is_cross_site(request.headers):
-                return _text("cross-site requests are refused", 403)
-            body = await request.body()
-            try:
-                msg = jsonio.loads(body) if body and not body.isspace() else {}
-            except jsonio.BadJSON as exc:
-                return _text(str(exc), 400)
-            if not isinstance(msg, dict):
-                return _text("request body must be a JSON object", 400)
-            if writes and self.readonly:
-                return _text("this server is read-only", 403)
-            try:
-                return fn(msg, body, request)
-            except RequestError as exc:
-                return _text(str(exc), exc.status)
-
-        return handler
+    ) -> JsonEndpoint:
+        """``fn`` as an ASGI app, with body parsing, read-only and cross-site refusal, and
+        4xx errors."""
+        return JsonEndpoint(fn, writes=writes, readonly=self.readonly)
 
     # --- windows -------------------------------------------------------------------------
 
@@ -104,7 +151,7 @@ class LiveApi:
             sub = self.hub.subs.get(str(msg["sid"]))
             if sub is None:
                 raise RequestError("unknown socket id", 404)
-            self.hub.show_env(sub, env_id(path_eid))
+            self.hub.show_env(sub, _path_env_id(path_eid))
             return _text("")
         if self.readonly:
             return _text("this server is read-only", 403)
@@ -112,7 +159,7 @@ class LiveApi:
         return _text("")
 
     def compare(self, msg: dict[str, Any], body: bytes, request: Request) -> Response:
-        eids = [env_id(e) for e in request.path_params["eids"].split("+") if e]
+        eids = [_path_env_id(e) for e in request.path_params["eids"].split("+") if e]
         sub = self.hub.subs.get(str(msg.get("sid")))
         if sub is None:
             raise RequestError("compare needs the 'sid' of a page's socket", 404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
@@ -25,10 +26,23 @@ async def _pump(websocket: WebSocket, connection: Connection) -> None:
             await websocket.send_text(text)
 
 
+async def receive_texts(websocket: WebSocket) -> AsyncIterator[str]:
+    """The messages a socket sends, until it closes. Binary frames are read as UTF-8 text, as
+    Visdom's server read them (Starlette's ``iter_text`` would raise on one)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            text = (message.get("bytes") or b"").decode("utf-8", "replace")
+        yield text
+
+
 async def _serve(websocket: WebSocket, hub: Hub, connection: Connection, on_message: Any) -> None:
     writer = asyncio.create_task(_pump(websocket, connection))
     try:
-        async for text in websocket.iter_text():
+        async for text in receive_texts(websocket):
             try:
                 message = jsonio.loads(text)
             except jsonio.BadJSON:

@@ -8,6 +8,7 @@ import { PlotPane } from './panes/PlotPane';
 import { PropertiesPane } from './panes/PropertiesPane';
 import { TextPane } from './panes/TextPane';
 import type { EmbeddingsContent, PaneEvent, PropertyDoc, WindowDoc } from './types';
+import type { Detail } from './windows';
 
 interface Props {
   doc: WindowDoc;
@@ -15,7 +16,7 @@ interface Props {
   readonly: boolean;
   onEvent: (event: PaneEvent) => void;
   onEmbeddingsBack: () => void;
-  onDetail?: (points: number | null) => void;
+  onDetail?: (detail: Detail | null) => void;
   /** The projector run of this window (embeddings panes link to it). */
   projectorRun?: string;
 }

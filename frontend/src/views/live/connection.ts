@@ -161,13 +161,19 @@ export class LiveConnection {
   }
 }
 
-/** The display copy of one window (long traces thinned), or null when it no longer exists. */
+/** The display copy of one window (long traces thinned to `points`, and cut to the x `range`
+ * when one is given), or null when it no longer exists. */
 export async function fetchWindow(
   eid: string,
   win: string,
   points: number,
+  range: readonly [number, number] | null = null,
 ): Promise<WindowDoc | null> {
   const query = new URLSearchParams({ eid, win, points: String(points) });
+  if (range) {
+    query.set('x0', String(range[0]));
+    query.set('x1', String(range[1]));
+  }
   const response = await fetch(apiUrl(`data/plugin/live/window?${query}`));
   if (response.status === 404) return null;
   if (!response.ok) throw new ApiError(response.url, response.status, await response.text());

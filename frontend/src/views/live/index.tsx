@@ -73,10 +73,10 @@ export default function LiveView(_props: ViewProps) {
 
   const windows = useMemo(
     () =>
-      new WindowSet((win, points) => {
+      new WindowSet((win, points, range) => {
         const current = selectionRef.current;
         return current.kind === 'env'
-          ? fetchWindow(current.eid, win, points)
+          ? fetchWindow(current.eid, win, points, range)
           : Promise.resolve(null);
       }),
     [],
@@ -305,7 +305,7 @@ export default function LiveView(_props: ViewProps) {
               rev={entry.rev}
               readonly={readonly || !envMode}
               onEvent={(event) => onEvent(entry.doc.id, event)}
-              onDetail={envMode ? (points) => windows.setDetail(entry.doc.id, points) : undefined}
+              onDetail={envMode ? (detail) => windows.setDetail(entry.doc.id, detail) : undefined}
               projectorRun={envMode ? `live:${env}/${entry.doc.id}` : undefined}
               onEmbeddingsBack={() =>
                 connection.send({

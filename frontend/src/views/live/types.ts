@@ -7,8 +7,9 @@ export interface TraceDoc {
   x?: unknown[];
   y?: unknown[];
   z?: unknown[];
-  /** Set by the server when a long trace was thinned for display (the store keeps every point). */
-  torchscope_downsampled?: { points: number; shown: number };
+  /** Set by the server when a long trace was thinned for display (the store keeps every point),
+   * or cut to the x range [x0, x1] the user zoomed into. */
+  torchscope_downsampled?: { points: number; shown: number; x0?: number; x1?: number };
   [key: string]: unknown;
 }
 

@@ -12,6 +12,15 @@ export const DISPLAY_POINTS = 4000;
  * so drawing stays quick. */
 const REFETCH_GROWTH = 4;
 
+/** How a window is shown in more detail than the display resolution: `points` per trace
+ * (0: every point), only of the x `range` when one is given (a zoom). */
+export interface Detail {
+  points: number;
+  range: readonly [number, number] | null;
+}
+
+const DISPLAY: Detail = { points: DISPLAY_POINTS, range: null };
+
 export interface LiveWindow {
   doc: WindowDoc;
   /** Bumped on every change the pane must draw. */
@@ -31,31 +40,41 @@ export class WindowSet {
   private readonly listeners = new Set<Listener>();
   /** Windows being fetched again, with the patches that arrived meanwhile. */
   private readonly fetching = new Map<string, QueuedPatch[]>();
-  /** Points per trace asked for a window shown in more detail (a zoom); 0 = every point. */
-  private readonly detail = new Map<string, number>();
+  /** Windows shown in more detail than the display resolution (a zoom). */
+  private readonly detail = new Map<string, Detail>();
   private revCounter = 0;
   private generation = 0;
 
   constructor(
-    /** Fetches a window thinned to `points` per trace (0: all) from the server; null when the
-     * window is gone. */
-    private readonly fetchWindow: (win: string, points: number) => Promise<WindowDoc | null>,
+    /** Fetches a window thinned to `points` per trace (0: all), cut to the x `range` when
+     * one is given, from the server; null when the window is gone. */
+    private readonly fetchWindow: (
+      win: string,
+      points: number,
+      range: readonly [number, number] | null,
+    ) => Promise<WindowDoc | null>,
   ) {}
+
+  /** How `win` is drawn. */
+  private shown(win: string): Detail {
+    return this.detail.get(win) ?? DISPLAY;
+  }
 
   /** Points per trace `win` is drawn with. */
   private budget(win: string): number {
-    return this.detail.get(win) ?? DISPLAY_POINTS;
+    return this.shown(win).points;
   }
 
   /**
-   * Show `win` with `points` per trace (0: every point), e.g. while the user is zoomed into a
-   * thinned trace; `null` returns to the normal display resolution.
+   * Show `win` in more detail, e.g. every point of the x range the user zoomed into; `null`
+   * returns to the normal display resolution.
    */
-  setDetail(win: string, points: number | null): void {
-    const before = this.budget(win);
-    if (points === null || points === DISPLAY_POINTS) this.detail.delete(win);
-    else this.detail.set(win, points);
-    if (this.budget(win) !== before) this.refetch(win, true);
+  setDetail(win: string, detail: Detail | null): void {
+    const before = this.shown(win);
+    const wanted = detail ?? DISPLAY;
+    if (sameDetail(wanted, DISPLAY)) this.detail.delete(win);
+    else this.detail.set(win, wanted);
+    if (!sameDetail(wanted, before)) this.refetch(win, true);
   }
 
   subscribe(listener: Listener): () => void {
@@ -153,11 +172,16 @@ export class WindowSet {
       }
       this.put(doc);
     };
-    this.fetchWindow(win, this.budget(win)).then(settle, () => {
+    const { points, range } = this.shown(win);
+    this.fetchWindow(win, points, range).then(settle, () => {
       // Unreachable server: keep what is shown; the socket's reconnect re-opens the env.
       if (this.fetching.get(win) === queue) this.fetching.delete(win);
     });
   }
+}
+
+function sameDetail(a: Detail, b: Detail): boolean {
+  return a.points === b.points && a.range?.[0] === b.range?.[0] && a.range?.[1] === b.range?.[1];
 }
 
 /** Keep the "N of M points" note right after appends; true when a trace is longer than

@@ -1,7 +1,7 @@
-// Zooming into thinned traces: how many points to ask the server for so the zoomed range shows
-// about as much detail as the whole plot did.
+// Zooming into thinned traces: the server keeps every point, so a zoom asks it for every point
+// of the zoomed x range (thinned only past MAX_DETAIL_POINTS per trace).
 import type { TraceDoc } from './types';
-import { DISPLAY_POINTS } from './windows';
+import type { Detail } from './windows';
 
 /** The most points per trace a zoom asks for (about 2 MB of JSON, drawn in well under 1 s). */
 export const MAX_DETAIL_POINTS = 100_000;
@@ -18,33 +18,19 @@ export function zoomedRange(event: RelayoutEvent): [number, number] | 'auto' | n
   return Number.isFinite(x0) && Number.isFinite(x1) && x1 > x0 ? [x0, x1] : null;
 }
 
-/** The x extent of the traces as drawn (thinning keeps each trace's first and last point). */
-function extent(traces: TraceDoc[]): [number, number] | null {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const trace of traces) {
+/** Whether the traces' x values are numbers (dates and categories are not fetched by range). */
+function numericX(traces: TraceDoc[]): boolean {
+  return traces.every((trace) => {
     const x = trace.x;
-    if (!x?.length) continue;
-    for (const value of [x[0], x[x.length - 1]]) {
-      if (typeof value !== 'number') return null; // dates or categories: not zoomed in detail
-      low = Math.min(low, value);
-      high = Math.max(high, value);
-    }
-  }
-  return high > low ? [low, high] : null;
+    return !x?.length || (typeof x[0] === 'number' && typeof x[x.length - 1] === 'number');
+  });
 }
 
 /**
- * Points per trace to fetch for the range [x0, x1] (0 for every point), or null when the
- * display resolution already shows everything there is.
+ * What to fetch for a zoom into [x0, x1]: every point of the range (thinned only if there are
+ * more than MAX_DETAIL_POINTS), or null when every point is already on the page.
  */
-export function detailPoints(traces: TraceDoc[], x0: number, x1: number): number | null {
-  const total = Math.max(0, ...traces.map((t) => t.torchscope_downsampled?.points ?? 0));
-  const span = extent(traces);
-  if (total === 0 || span === null) return null;
-  const fraction = Math.min(1, (x1 - x0) / (span[1] - span[0]));
-  const wanted = Math.ceil(DISPLAY_POINTS / Math.max(fraction, 1e-9));
-  if (wanted <= DISPLAY_POINTS) return null;
-  if (total <= MAX_DETAIL_POINTS && wanted >= total) return 0;
-  return Math.min(MAX_DETAIL_POINTS, wanted);
+export function zoomDetail(traces: TraceDoc[], x0: number, x1: number): Detail | null {
+  if (!traces.some((trace) => trace.torchscope_downsampled) || !numericX(traces)) return null;
+  return { points: MAX_DETAIL_POINTS, range: [x0, x1] };
 }

@@ -6,7 +6,8 @@ import { useDocumentTheme, useNearViewport, useResize } from '../hooks';
 import type { PlotlyDiv, PlotlyStatic } from '../plotly-types';
 import { isSupportedTraceType, loadPlotly } from '../plotlyLoader';
 import type { TraceDoc, WindowDoc } from '../types';
-import { detailPoints, zoomedRange } from '../zoom';
+import type { Detail } from '../windows';
+import { zoomDetail, zoomedRange } from '../zoom';
 
 const THREE_D = new Set([
   'scatter3d',
@@ -21,9 +22,9 @@ const THREE_D = new Set([
 interface Props {
   doc: WindowDoc;
   rev: number;
-  /** Show the window with this many points per trace (0: all), or at display resolution
-   * again (null). Called when the user zooms into, or out of, a thinned trace. */
-  onDetail?: (points: number | null) => void;
+  /** Show the window in more detail (the points of a zoomed x range), or at display
+   * resolution again (null). Called when the user zooms into, or out of, a thinned trace. */
+  onDetail?: (detail: Detail | null) => void;
 }
 
 interface Figure {
@@ -31,17 +32,26 @@ interface Figure {
   layout?: unknown;
 }
 
-/** "Showing 4,000 of 1,000,000 points" when the server thinned a trace for display. */
+/** "Showing 4,000 of 1,000,000 points" when the server thinned a trace for display, or the
+ * zoomed range's share of them. */
 function thinningNote(traces: TraceDoc[]): string | null {
   let shown = 0;
   let total = 0;
+  let range: [number, number] | null = null;
+  let thinned = false;
   for (const trace of traces) {
     const note = trace.torchscope_downsampled;
     shown += note ? (trace.x?.length ?? note.shown) : (trace.x?.length ?? 0);
     total += note ? note.points : (trace.x?.length ?? 0);
+    if (note?.x0 !== undefined && note.x1 !== undefined) range = [note.x0, note.x1];
+    if (note && note.x0 === undefined) thinned = true;
   }
   if (!traces.some((trace) => trace.torchscope_downsampled)) return null;
-  return `Showing ${shown.toLocaleString()} of ${total.toLocaleString()} points (min/max per bucket, so spikes stay visible)`;
+  const counts = `Showing ${shown.toLocaleString()} of ${total.toLocaleString()} points`;
+  if (range === null || thinned)
+    return `${counts} (min/max per bucket, so spikes stay visible)`;
+  const [x0, x1] = range.map((x) => x.toLocaleString(undefined, { maximumFractionDigits: 3 }));
+  return `${counts}, zoomed to x = ${x0} … ${x1}`;
 }
 
 export function PlotPane({ doc, rev, onDetail }: Props) {
@@ -74,10 +84,10 @@ export function PlotPane({ doc, rev, onDetail }: Props) {
       zoomed.current = false;
     } else if (range !== null) {
       const traces = ((current.content ?? {}) as Figure).data ?? [];
-      const points = detailPoints(traces, range[0], range[1]);
-      if (points !== null) {
+      const detail = zoomDetail(traces, range[0], range[1]);
+      if (detail !== null) {
         zoomed.current = true;
-        setDetail(points);
+        setDetail(detail);
       }
     }
   }, []);

@@ -1,0 +1,204 @@
+"""torchscope.Visdom's keep-alive HTTP client: framing, stale connections, errors, cookies."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from live_helpers import RunningServer
+
+import torchscope
+from torchscope.client.visdom_http import BadResponse, KeepAliveConnection, StaleConnection
+from torchscope.client.visdom_transport import HttpTransport, ServerUnreachable
+
+Answer = Callable[[bytes], bytes | None]
+
+
+class ScriptedServer:
+    """Accepts connections and answers each request with the next scripted reply.
+
+    A reply of None closes the connection without answering; an HTTP/1.0 reply is followed by
+    the connection's end (unless it says keep-alive), as an HTTP/1.0 server does. Every
+    request (head + body) and the number of connections accepted are recorded.
+    """
+
+    def __init__(self, replies: list[bytes | None]) -> None:
+        self.replies = list(replies)
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while self.replies:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                while self.replies:
+                    request = _read_request(conn)
+                    if request is None:
+                        break
+                    self.requests.append(request)
+                    reply = self.replies.pop(0)
+                    if reply is None:
+                        break
+                    conn.sendall(reply)
+                    if reply.startswith(b"HTTP/1.0") and b"keep-alive" not in reply:
+                        break
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _read_request(conn: socket.socket) -> bytes | None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[list[bytes | None]], ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def make(replies: list[bytes | None]) -> ScriptedServer:
+        servers.append(ScriptedServer(replies))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def _ok(body: bytes, extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+
+
+def test_one_connection_serves_many_requests_with_every_framing(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    chunked = (
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+        b"3;ext=1\r\nwin\r\n5\r\ndow_1\r\n0\r\nx-trailer: 1\r\n\r\n"
+    )
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n" + _ok(b"after-100")
+    server = scripted([_ok(b"first"), chunked, interim, _ok(b"")])
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=5)
+    answers = [conn.post("/update", b'{"n": %d}' % i).body for i in range(4)]
+    assert answers == [b"first", b"window_1", b"after-100", b""]
+    assert server.connections == 1
+    head, _, body = server.requests[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /update HTTP/1.1\r\n")
+    assert b"Content-Length: 8" in head and body == b'{"n": 0}'
+    conn.close()
+
+
+def test_answer_framed_by_the_connection_end_reopens_next_time(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    server = scripted([b"HTTP/1.0 200 OK\r\n\r\nuntil-close", _ok(b"again")])
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=5)
+    first = conn.post("/events", b"{}")
+    assert first.body == b"until-close" and first.status == 200
+    assert conn.post("/events", b"{}").body == b"again"
+    assert server.connections == 2
+
+
+def test_http_1_0_answers_close_the_connection_unless_kept_alive(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    kept = b"HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 4\r\n\r\nkept"
+    server = scripted([kept, _ok(b"same")])
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=5)
+    assert conn.post("/update", b"{}").body == b"kept"
+    assert conn.post("/update", b"{}").body == b"same"
+    assert server.connections == 1
+    conn.close()
+
+
+def test_idle_connection_closed_by_the_server_is_resent_once(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    server = scripted([_ok(b"one"), None, _ok(b"two")])
+    transport = HttpTransport("http://127.0.0.1", server.port, "", None, timeout=5)
+    assert transport.post("update", b"{}") == "one"
+    # The server drops the kept-alive connection without answering the second request:
+    # the client sends it again on a new connection, once.
+    assert transport.post("update", b'{"k": 2}') == "two"
+    assert server.connections == 2
+    assert server.requests[-1].endswith(b'{"k": 2}')
+    transport.close()
+
+
+def test_a_fresh_connection_that_closes_unanswered_is_an_error(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    server = scripted([None])
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=5)
+    with pytest.raises(BadResponse) as caught:
+        conn.post("/update", b"{}")
+    assert not isinstance(caught.value, StaleConnection)  # never resent: it may have run
+
+
+def test_not_http_is_reported(scripted: Callable[[list[bytes | None]], ScriptedServer]) -> None:
+    server = scripted([b"SSH-2.0-OpenSSH\r\n\r\n"])
+    transport = HttpTransport("http://127.0.0.1", server.port, "", None, timeout=5)
+    with pytest.raises(ServerUnreachable, match="not an HTTP answer"):
+        transport.post("update", b"{}")
+
+
+def test_refused_connection_is_a_connection_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connections are refused
+        vis = torchscope.Visdom(server="http://127.0.0.1", port=port, use_incoming_socket=False)
+        assert vis.line(Y=[1.0], X=[0], win="w", update="append") is False
+        vis.raise_exceptions = True
+        with pytest.raises(ConnectionError):
+            vis.line(Y=[1.0], X=[0], win="w", update="append")
+
+
+def test_cookies_set_by_the_server_are_sent_back(
+    scripted: Callable[[list[bytes | None]], ScriptedServer],
+) -> None:
+    server = scripted([_ok(b"", b"set-cookie: session=abc; Path=/; HttpOnly\r\n"), _ok(b"w")])
+    transport = HttpTransport("http://127.0.0.1", server.port, "/base", None, timeout=5)
+    transport.post("", b"{}")
+    assert transport.cookie == "session=abc"
+    transport.post("update", b"{}")
+    head = server.requests[1].partition(b"\r\n\r\n")[0]
+    assert head.startswith(b"POST /base/update HTTP/1.1\r\n")
+    assert b"\r\nCookie: session=abc" in head
+
+
+def test_large_bodies_and_answers_round_trip(live_server: RunningServer) -> None:
+    vis = torchscope.Visdom(
+        server="http://127.0.0.1",
+        port=live_server.port,
+        use_incoming_socket=False,
+        raise_exceptions=True,
+    )
+    ys = [float(i % 97) for i in range(300_000)]  # a multi-megabyte body and answer
+    vis.line(Y=ys, X=list(range(len(ys))), win="big")
+    doc: dict[str, Any] = __import__("json").loads(vis.get_window_data("big"))
+    assert doc["content"]["data"][0]["y"] == ys
+    vis.close_connection()

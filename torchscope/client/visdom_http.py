@@ -1,0 +1,192 @@
+"""A minimal HTTP/1.1 keep-alive client for ``torchscope.Visdom``'s plain-HTTP requests.
+
+A synchronous ``vis.line(..., update='append')`` is one round trip, so the client's own share of
+it matters: ``http.client`` writes the header block and the body with two system calls (the
+server wakes up twice) and parses the answer's headers with the ``email`` package. Here the
+header block is prebuilt per endpoint, header and body leave in one ``send``, and the answer is
+read with one ``recv`` when it fits (it always does for an append's answer).
+
+Only what torchscope's and Visdom's servers answer needs handling: a status line, headers, and a
+body framed by ``Content-Length``, by chunks, or by the connection's end. HTTPS and proxies go
+through ``http.client`` instead (see ``visdom_transport.py``).
+"""
+
+from __future__ import annotations
+
+import socket
+
+#: Bodies up to this size are copied behind the header block to leave in one ``send``.
+_JOIN_LIMIT = 256 * 1024
+_RECV_SIZE = 65536
+
+
+class StaleConnection(ConnectionError):
+    """A reused connection was closed by the server before it answered (safe to resend)."""
+
+
+class BadResponse(ConnectionError):
+    """The server's answer is not HTTP/1.x."""
+
+
+class Response:
+    """A status, the headers (names lower-case, last value wins) and the body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class KeepAliveConnection:
+    """One TCP connection to ``host:port``, reopened on demand; not thread-safe."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._sock: socket.socket | None = None
+        self._used = False
+        host_header = f"[{host}]" if ":" in host else host
+        # As few headers as HTTP/1.1 needs (each costs the server parsing); without an
+        # Accept-Encoding header, servers answer uncompressed.
+        common = f"Host: {host_header}:{port}\r\nContent-Type: application/json\r\n"
+        self._common = common.encode("latin-1")
+        self._heads: dict[tuple[str, str], bytes] = {}
+
+    def _head(self, target: str, cookie: str) -> bytes:
+        key = (target, cookie)
+        head = self._heads.get(key)
+        if head is None:
+            cookie_line = f"Cookie: {cookie}\r\n".encode("latin-1") if cookie else b""
+            head = b"".join(
+                (
+                    b"POST ",
+                    target.encode("latin-1"),
+                    b" HTTP/1.1\r\n",
+                    self._common,
+                    cookie_line,
+                    b"Content-Length: ",
+                )
+            )
+            if len(self._heads) > 64:  # endpoints are few; cookies change rarely
+                self._heads.clear()
+            self._heads[key] = head
+        return head
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._used = False
+        return sock
+
+    def post(self, target: str, body: bytes, cookie: str = "") -> Response:
+        """POST ``body`` to ``target``. Raises StaleConnection when a reused connection turned
+        out closed before any answer came (the request can be sent again), OSError otherwise."""
+        if self._sock is None:
+            self._sock = self._connect()
+        sock = self._sock
+        reused = self._used
+        self._used = True
+        head = self._head(target, cookie) + b"%d\r\n\r\n" % len(body)
+        try:
+            if len(body) <= _JOIN_LIMIT:
+                sock.sendall(head + body)
+            else:
+                sock.sendall(head)
+                sock.sendall(body)
+            response, keep = self._read_response(sock, reused)
+        except BaseException:
+            self.close()
+            raise
+        if not keep:
+            self.close()
+        return response
+
+    def _read_response(self, sock: socket.socket, reused: bool) -> tuple[Response, bool]:
+        buffer = bytearray()
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                version, status, headers = _parse_head(bytes(buffer[:end]))
+                del buffer[: end + 4]
+                if 100 <= status < 200:  # an interim answer: the real one follows
+                    continue
+                break
+            chunk = sock.recv(_RECV_SIZE)
+            if not chunk:
+                if reused and not buffer:
+                    raise StaleConnection("the server closed the idle connection")
+                raise BadResponse("the server closed the connection mid-answer")
+            buffer += chunk
+        connection = headers.get("connection", "").lower()
+        # HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when told to.
+        keep = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = _read_chunked(sock, buffer)
+        elif "content-length" in headers:
+            try:
+                length = int(headers["content-length"])
+            except ValueError:
+                raise BadResponse("bad Content-Length in the answer") from None
+            body = _read_exactly(sock, buffer, length)
+        else:  # framed by the connection's end
+            while chunk := sock.recv(_RECV_SIZE):
+                buffer += chunk
+            body, keep = bytes(buffer), False
+        return Response(status, headers, body), keep
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def _parse_head(head: bytes) -> tuple[str, int, dict[str, str]]:
+    """The HTTP version, the status and the headers of an answer's head."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise BadResponse(f"not an HTTP answer: {lines[0][:80]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return parts[0], int(parts[1]), headers
+
+
+def _read_exactly(sock: socket.socket, buffer: bytearray, length: int) -> bytes:
+    while len(buffer) < length:
+        chunk = sock.recv(max(_RECV_SIZE, length - len(buffer)))
+        if not chunk:
+            raise BadResponse("the server closed the connection mid-answer")
+        buffer += chunk
+    return bytes(buffer[:length])
+
+
+def _read_line(sock: socket.socket, buffer: bytearray) -> bytes:
+    while (end := buffer.find(b"\r\n")) < 0:
+        chunk = sock.recv(_RECV_SIZE)
+        if not chunk:
+            raise BadResponse("the server closed the connection mid-answer")
+        buffer += chunk
+    line = bytes(buffer[:end])
+    del buffer[: end + 2]
+    return line
+
+
+def _read_chunked(sock: socket.socket, buffer: bytearray) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size_text = _read_line(sock, buffer).split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise BadResponse("bad chunk size in the answer") from None
+        if size == 0:
+            while _read_line(sock, buffer):  # trailers, up to the empty line
+                pass
+            return b"".join(parts)
+        parts.append(_read_exactly(sock, buffer, size + 2)[:size])
+        del buffer[: size + 2]
