@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from pathlib import Path
 
 #: Inline scripts: ``<script>`` elements without a ``src`` attribute.
@@ -51,6 +52,10 @@ def build_policy(page: str | None, frame_ancestors: tuple[str, ...] = ()) -> str
     )
 
 
+#: Seconds between checks of index.html for a rebuilt page.
+_RECHECK_S = 1.0
+
+
 class PagePolicy:
     """The policy for the page in ``web_dir``; re-read when ``index.html`` changes."""
 
@@ -59,13 +64,21 @@ class PagePolicy:
         self._frame_ancestors = frame_ancestors
         self._stamp: tuple[int, int] | None = None
         self._policy = build_policy(None, frame_ancestors)
+        self._checked = -_RECHECK_S
 
     def current(self) -> str:
-        """The policy, matching the ``index.html`` installed now."""
+        """The policy, matching the ``index.html`` installed now (checked at most once a second:
+        every response carries the policy, and a stat per live append is measurable)."""
+        now = time.monotonic()
+        if now - self._checked < _RECHECK_S:
+            return self._policy
+        self._checked = now
         try:
             stat = self._index.stat()
         except OSError:
-            return build_policy(None, self._frame_ancestors)
+            self._policy = build_policy(None, self._frame_ancestors)
+            self._stamp = None
+            return self._policy
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
