@@ -5,12 +5,9 @@ Each server is a real process started as users start it, and pages open the URL 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -20,51 +17,12 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-ALIVE = "It's Alive! You can navigate to "
+#: The ``server_process`` fixture (tests/conftest.py): ``with server_process(env, *flags) as url``.
+ServeProcess = Callable[..., AbstractContextManager[str]]
 PASSWORD = "correct horse battery staple"
 USERNAME = "alice"
 #: A process start on a loaded 2-core machine, then the page's first connection.
 START_MS = 20_000
-
-
-@contextlib.contextmanager
-def served(env_path: Path, *args: str, password: str | None = None) -> Iterator[str]:
-    """Run ``python -m torchscope.server --port 0 ARGS``; yields the URL it prints."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    if password is not None:
-        env["TORCHSCOPE_PASSWORD"] = password
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "torchscope.server",
-            "--port",
-            "0",
-            "--env-path",
-            str(env_path),
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    try:
-        line = process.stdout.readline()
-        assert line.startswith(ALIVE), (line, process.stderr.read() if process.poll() else "")
-        yield line[len(ALIVE) :].strip()
-        assert process.poll() is None, "the server exited"
-    finally:
-        process.terminate()
-        try:
-            _, errors = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
-    assert "Traceback" not in errors, errors
 
 
 def origin_of(url: str) -> str:
@@ -123,9 +81,9 @@ def socket_outcome(page: Page, path: str) -> dict[str, Any]:
 
 
 def test_token_url_opens_the_app_and_its_live_socket(
-    page: Page, browser: Browser, tmp_path: Path
+    page: Page, browser: Browser, tmp_path: Path, server_process: ServeProcess
 ) -> None:
-    with served(tmp_path / "envs", "--auth", "token") as url:
+    with server_process(tmp_path / "envs", "--auth", "token") as url:
         assert "/?token=" in url
         origin = origin_of(url)
         token = url.split("token=", 1)[1]
@@ -165,9 +123,11 @@ def test_token_url_opens_the_app_and_its_live_socket(
             stranger.close()
 
 
-def test_password_login_page_error_login_live_and_logout(page: Page, tmp_path: Path) -> None:
+def test_password_login_page_error_login_live_and_logout(
+    page: Page, tmp_path: Path, server_process: ServeProcess
+) -> None:
     args = ("--auth", "password", "--username", USERNAME)
-    with served(tmp_path / "envs", *args, password=PASSWORD) as url:
+    with server_process(tmp_path / "envs", *args, password=PASSWORD) as url:
         origin = origin_of(url)
         # Visdom's own client logs in with the same user name and password, then writes.
         vis = visdom_client(origin, username=USERNAME, password=PASSWORD)
@@ -206,9 +166,12 @@ def test_password_login_page_error_login_live_and_logout(page: Page, tmp_path: P
         expect(page.get_by_label("Password")).to_be_visible()
 
 
-def test_readonly_page_refuses_closing_and_editing_and_says_so(page: Page, tmp_path: Path) -> None:
+def test_readonly_page_refuses_closing_and_editing_and_says_so(
+    page: Page, tmp_path: Path, server_process: ServeProcess
+) -> None:
     env_path = tmp_path / "envs"
-    with served(env_path) as url:  # a writing server first, then a read-only one on its data
+    # A writing server first, then a read-only one on its data.
+    with server_process(env_path) as url:
         origin = origin_of(url)
         vis = visdom_client(origin)
         vis.text("stays", win="note", env="ro")
@@ -216,7 +179,7 @@ def test_readonly_page_refuses_closing_and_editing_and_says_so(page: Page, tmp_p
             [{"type": "text", "name": "learning rate", "value": "0.1"}], win="props", env="ro"
         )
 
-    with served(env_path, "--readonly") as url:
+    with server_process(env_path, "--readonly") as url:
         origin = origin_of(url)
         open_live_env(page, origin, "ro")
         expect(page.get_by_role("banner").get_by_text("read-only")).to_be_visible()

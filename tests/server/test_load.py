@@ -11,13 +11,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-ROOT = Path(__file__).resolve().parents[2]
-ALIVE = "It's Alive! You can navigate to "
 WRITERS = 50
 VIEWERS = 20
 APPENDS = 30
@@ -36,30 +32,12 @@ CATCH_UP_S = 30.0
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[int]:
+def server(
+    tmp_path: Path, server_process: Callable[..., AbstractContextManager[str]]
+) -> Iterator[int]:
     """A torchscope server process on a free port; yields the port, checks stderr after."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "torchscope.server", "--port", "0", "-env_path", str(tmp_path)],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    line = process.stdout.readline()
-    try:
-        assert line.startswith(ALIVE), (line, process.stderr.read() if process.poll() else "")
-        yield int(line[len(ALIVE) :].strip().rsplit(":", 1)[1].split("/")[0])
-        assert process.poll() is None, "the server died under load"
-    finally:
-        process.terminate()
-        try:
-            _, errors = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
-    assert "Traceback" not in errors, errors
+    with server_process(tmp_path) as url:
+        yield int(url.rsplit(":", 1)[1].split("/")[0])
 
 
 def env_of(writer: int) -> str:
