@@ -1,14 +1,18 @@
 // The frame of a view made of one card per (run, tag): run and tag filters in a sidebar, and
 // the cards grouped by tag section. The view supplies the cards.
-import { type ComponentChildren, Fragment } from 'preact';
+import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { runColor } from './colors';
 import { FilterInput } from './FilterInput';
 import { groupByTag, groupTitle } from './grouping';
 import { useStoredState } from './hooks';
+import { EAGER_CARDS, groupStartIndices, LazyCardGrid } from './LazyCardGrid';
 import { LogdirHealth } from './LogdirHealth';
 import { compileFilter } from './regex';
 import './views.css';
+
+/** Placeholder height of a card not built yet, when the view does not say. */
+const DEFAULT_CARD_PX = 320;
 
 export interface RunTag {
   run: string;
@@ -38,6 +42,8 @@ interface Props {
   runOrder: string[];
   error: string | null;
   renderCard: (entry: RunTag, color: string) => ComponentChildren;
+  /** A card's usual height in px, for the placeholders of cards not built yet. */
+  cardHeight?: number;
   /** Goes up when the data should be fetched again (live refresh). */
   pollTick: number;
   /** Extra settings shown above the filters. */
@@ -45,7 +51,8 @@ interface Props {
 }
 
 export function RunTagDashboard(props: Props) {
-  const { name, label, entries, runOrder, error, renderCard, pollTick, children } = props;
+  const { name, label, entries, runOrder, error, renderCard, pollTick, children, cardHeight } =
+    props;
   const [filters, setFilters] = useStoredState<Filters>(
     `torchscope.${name}.filters`,
     { tagFilter: '', runFilter: '' },
@@ -69,6 +76,7 @@ export function RunTagDashboard(props: Props) {
     [entries, tagFilter, runFilter, colorIndex],
   );
   const groups = useMemo(() => groupByTag(shown, (entry) => entry.tag), [shown]);
+  const groupStarts = useMemo(() => groupStartIndices(groups), [groups]);
 
   return (
     <div class={`dash ${name}-view`} data-ready={entries ? '1' : '0'}>
@@ -103,19 +111,21 @@ export function RunTagDashboard(props: Props) {
           </p>
         )}
         {entries && shown.length === 0 && <p class="dash-note">Nothing matches the filters.</p>}
-        {groups.map(([group, members]) => (
+        {groups.map(([group, members], index) => (
           <details key={group} class="tag-group" open>
             <summary>
               {groupTitle(group)}
               <span class="count">{members.length}</span>
             </summary>
-            <div class="card-grid">
-              {members.map((entry) => (
-                <Fragment key={`${entry.run}\n${entry.tag}`}>
-                  {renderCard(entry, runColor(colorIndex.get(entry.run) ?? colorIndex.size))}
-                </Fragment>
-              ))}
-            </div>
+            <LazyCardGrid
+              items={members}
+              itemKey={(entry) => `${entry.run}\n${entry.tag}`}
+              cardHeight={cardHeight ?? DEFAULT_CARD_PX}
+              eager={EAGER_CARDS - groupStarts[index]}
+              renderItem={(entry) =>
+                renderCard(entry, runColor(colorIndex.get(entry.run) ?? colorIndex.size))
+              }
+            />
           </details>
         ))}
       </section>

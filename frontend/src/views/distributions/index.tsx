@@ -34,6 +34,7 @@ export default function DistributionsView({ plugin, label }: ViewProps) {
       runOrder={runs}
       error={error}
       pollTick={tick}
+      cardHeight={290}
       renderCard={({ run, tag }, color) => (
         <DistributionCard
           plugin={plugin}

@@ -47,6 +47,7 @@ export default function HistogramsView({ plugin, label }: ViewProps) {
       runOrder={runs}
       error={error}
       pollTick={tick}
+      cardHeight={310}
       renderCard={({ run, tag }, color) => (
         <HistogramCard
           plugin={plugin}

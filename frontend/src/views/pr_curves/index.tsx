@@ -5,6 +5,7 @@ import { runColor } from '../../lib/colors';
 import { FilterInput } from '../../lib/FilterInput';
 import { groupByTag, groupTitle } from '../../lib/grouping';
 import { usePollTick, usePolledJSON, useStoredState, useThemeName } from '../../lib/hooks';
+import { EAGER_CARDS, groupStartIndices, LazyCardGrid } from '../../lib/LazyCardGrid';
 import { LogdirHealth } from '../../lib/LogdirHealth';
 import { compileFilter } from '../../lib/regex';
 import '../../lib/plots.css';
@@ -22,6 +23,8 @@ interface Filters {
 }
 
 const REFRESH_MS = 5000;
+/** A card's usual height, for the placeholders of cards not built yet. */
+const PR_CARD_PX = 360;
 
 function sanitizeFilters(stored: unknown): Filters {
   const value = (stored && typeof stored === 'object' ? stored : {}) as Partial<Filters>;
@@ -71,6 +74,7 @@ export default function PrCurvesView({ plugin, label }: ViewProps) {
     return byTag;
   }, [tags, tagFilter, runFilter, colorIndex]);
   const groups = useMemo(() => groupByTag([...cards.keys()].sort(), (tag) => tag), [cards]);
+  const groupStarts = useMemo(() => groupStartIndices(groups), [groups]);
 
   return (
     <div class="dash pr-curves-view" data-ready={tags ? '1' : '0'}>
@@ -100,18 +104,21 @@ export default function PrCurvesView({ plugin, label }: ViewProps) {
           </p>
         )}
         {tags && cards.size === 0 && <p class="dash-note">Nothing matches the filters.</p>}
-        {groups.map(([group, members]) => (
+        {groups.map(([group, members], index) => (
           <details key={group} class="tag-group" open>
             <summary>
               {groupTitle(group)}
               <span class="count">{members.length}</span>
             </summary>
-            <div class="card-grid">
-              {members.map((tag) => {
+            <LazyCardGrid
+              items={members}
+              itemKey={(tag) => tag}
+              cardHeight={PR_CARD_PX}
+              eager={EAGER_CARDS - groupStarts[index]}
+              renderItem={(tag) => {
                 const card = cards.get(tag);
                 return card ? (
                   <PrCurveCard
-                    key={tag}
                     plugin={plugin}
                     tag={tag}
                     runs={card.runs}
@@ -121,8 +128,8 @@ export default function PrCurvesView({ plugin, label }: ViewProps) {
                     pollTick={tick}
                   />
                 ) : null;
-              })}
-            </div>
+              }}
+            />
           </details>
         ))}
       </section>

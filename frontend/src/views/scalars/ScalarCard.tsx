@@ -314,6 +314,9 @@ export function ChartHost(props: ChartHostProps) {
 /** Download one run or all runs of the tag, as CSV or JSON. */
 function DownloadMenu({ plugin, tag, runs }: { plugin: string; tag: string; runs: string[] }) {
   const [error, setError] = useState<string | null>(null);
+  // The table is built only while the menu is open: thousands of cards would otherwise each
+  // carry a hidden row per run.
+  const [open, setOpen] = useState(false);
   const run = (task: () => Promise<void>) => () => {
     setError(null);
     task().catch((reason: unknown) => setError(errorText(reason)));
@@ -331,65 +334,70 @@ function DownloadMenu({ plugin, tag, runs }: { plugin: string; tag: string; runs
       else saveFile(name, JSON.stringify(rows), 'application/json');
     });
   return (
-    <details class="download-menu">
+    <details
+      class="download-menu"
+      onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+    >
       <summary class="button button-small">Download</summary>
-      <div class="download-list">
-        <table>
-          <tbody>
-            {runs.map((name) => (
-              <tr key={name}>
-                <th scope="row">{name}</th>
-                <td>
-                  <a
-                    class="button button-small"
-                    href={apiUrl(csvUrlPath(plugin, name, tag))}
-                    download={`${safeFileName(tag, name)}.csv`}
-                    aria-label={`Download ${name} as CSV`}
-                  >
-                    CSV
-                  </a>
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    class="button button-small"
-                    aria-label={`Download ${name} as JSON`}
-                    onClick={jsonOf(name)}
-                  >
-                    JSON
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {runs.length > 1 && (
-              <tr>
-                <th scope="row">All runs</th>
-                <td>
-                  <button
-                    type="button"
-                    class="button button-small"
-                    aria-label="Download all runs as CSV"
-                    onClick={allAs('csv')}
-                  >
-                    CSV
-                  </button>
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    class="button button-small"
-                    aria-label="Download all runs as JSON"
-                    onClick={allAs('json')}
-                  >
-                    JSON
-                  </button>
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-        {error && <p class="card-error">{error}</p>}
-      </div>
+      {open && (
+        <div class="download-list">
+          <table>
+            <tbody>
+              {runs.map((name) => (
+                <tr key={name}>
+                  <th scope="row">{name}</th>
+                  <td>
+                    <a
+                      class="button button-small"
+                      href={apiUrl(csvUrlPath(plugin, name, tag))}
+                      download={`${safeFileName(tag, name)}.csv`}
+                      aria-label={`Download ${name} as CSV`}
+                    >
+                      CSV
+                    </a>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      aria-label={`Download ${name} as JSON`}
+                      onClick={jsonOf(name)}
+                    >
+                      JSON
+                    </button>
+                  </td>
+                </tr>
+              ))}
+              {runs.length > 1 && (
+                <tr>
+                  <th scope="row">All runs</th>
+                  <td>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      aria-label="Download all runs as CSV"
+                      onClick={allAs('csv')}
+                    >
+                      CSV
+                    </button>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      aria-label="Download all runs as JSON"
+                      onClick={allAs('json')}
+                    >
+                      JSON
+                    </button>
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          {error && <p class="card-error">{error}</p>}
+        </div>
+      )}
     </details>
   );
 }

@@ -3,10 +3,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { getJSON } from '../../api';
 import { runColor } from '../../lib/colors';
 import { FilterInput } from '../../lib/FilterInput';
+import { EAGER_CARDS, groupStartIndices, LazyCardGrid } from '../../lib/LazyCardGrid';
 import { groupByTag, groupTitle } from '../../lib/grouping';
 import { LogdirHealth } from '../../lib/LogdirHealth';
 import { usePollTick, useStoredState, useThemeName } from '../../lib/hooks';
 import { compileFilter } from '../../lib/regex';
+import { VirtualList } from '../../lib/VirtualList';
 import '../../lib/views.css';
 import type { ViewProps } from '../types';
 import { ChartSettingsControls } from './ChartSettingsControls';
@@ -18,6 +20,11 @@ import './scalars.css';
 
 /** How often the tag list and the charts on screen are refreshed, ms. */
 const REFRESH_MS = 5000;
+/** Run rows: a fixed height lets hundreds of runs render only the rows on screen. */
+const RUN_ROW_PX = 24;
+const RUN_ROWS_SHOWN = 16;
+/** A one-run card's height, for the placeholders of cards not built yet. */
+const SCALAR_CARD_PX = 320;
 
 const DEFAULT_SETTINGS: ScalarSettings & { tagFilter: string; runFilter: string } = {
   smoothing: 0.6,
@@ -109,6 +116,7 @@ export default function ScalarsView({ plugin }: ViewProps) {
     return byTag;
   }, [selectedRuns.join('\n'), tagIndex, tagFilter]);
   const groups = useMemo(() => groupByTag([...cards.keys()].sort(), (tag) => tag), [cards]);
+  const groupStarts = useMemo(() => groupStartIndices(groups), [groups]);
   const chartSettings = useMemo<ScalarSettings>(
     () => ({
       smoothing: settings.smoothing,
@@ -191,21 +199,25 @@ export default function ScalarsView({ plugin }: ViewProps) {
               None
             </button>
           </div>
-          <ul class="run-list">
-            {listedRuns.map((run) => (
-              <li key={run}>
-                <label>
-                  <input
-                    type="checkbox"
-                    checked={!hidden.has(run)}
-                    onChange={() => toggleRun(run)}
-                  />
-                  <span class="swatch" style={{ background: colorOf(run) }} />
-                  {run}
-                </label>
-              </li>
-            ))}
-          </ul>
+          <VirtualList
+            class="run-list"
+            label="Runs to show"
+            items={listedRuns}
+            rowHeight={RUN_ROW_PX}
+            visibleRows={RUN_ROWS_SHOWN}
+            itemKey={(run) => run}
+            renderRow={(run) => (
+              <label title={run}>
+                <input
+                  type="checkbox"
+                  checked={!hidden.has(run)}
+                  onChange={() => toggleRun(run)}
+                />
+                <span class="swatch" style={{ background: colorOf(run) }} />
+                <span class="run-name">{run}</span>
+              </label>
+            )}
+          />
         </fieldset>
       </aside>
       <section class="dash-main" aria-label="Scalar charts">
@@ -225,18 +237,21 @@ export default function ScalarsView({ plugin }: ViewProps) {
             (or Escape) to zoom out.
           </p>
         )}
-        {groups.map(([group, tags]) => (
+        {groups.map(([group, tags], index) => (
           <details key={group} class="tag-group" open>
             <summary>
               {groupTitle(group)}
               <span class="count">{tags.length}</span>
             </summary>
-            <div class="card-grid">
-              {tags.map((tag) => {
+            <LazyCardGrid
+              items={tags}
+              itemKey={(tag) => tag}
+              cardHeight={SCALAR_CARD_PX}
+              eager={EAGER_CARDS - groupStarts[index]}
+              renderItem={(tag) => {
                 const card = cards.get(tag);
                 return card ? (
                   <ScalarCard
-                    key={tag}
                     plugin={plugin}
                     tag={tag}
                     runs={card.runs}
@@ -247,8 +262,8 @@ export default function ScalarsView({ plugin }: ViewProps) {
                     description={card.description}
                   />
                 ) : null;
-              })}
-            </div>
+              }}
+            />
           </details>
         ))}
       </section>

@@ -23,6 +23,7 @@ export default function TextView({ plugin, label }: ViewProps) {
       runOrder={runs}
       error={error}
       pollTick={tick}
+      cardHeight={110}
       renderCard={({ run, tag }, color) => (
         <TextCard plugin={plugin} run={run} tag={tag} color={color} pollTick={tick} />
       )}
