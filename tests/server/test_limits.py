@@ -135,7 +135,10 @@ def test_page_and_api_carry_a_narrow_content_security_policy(
 ) -> None:
     client, _ = small_limit
     page = client.get("/")
-    for answer in (page, client.get("/data/logdir")):
+    # /events takes the server's fast lane for per-step POSTs: the same headers must be there.
+    append = client.post("/events", content=_events_body(100))
+    assert append.status_code == 200
+    for answer in (page, client.get("/data/logdir"), append):
         policy = answer.headers["content-security-policy"]
         directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
         script_sources = directives["script-src"].split()

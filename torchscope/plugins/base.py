@@ -7,10 +7,11 @@ the server asks it about once a second for each connected page.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 
 class PluginStartError(RuntimeError):
@@ -36,6 +37,11 @@ class Plugin(ABC):
     def root_routes(self) -> Sequence[BaseRoute]:
         """Routes mounted at the server's root (for wire protocols that fix their own paths)."""
         return ()
+
+    def hot_posts(self) -> Mapping[str, ASGIApp]:
+        """Root paths (a subset of ``root_routes``) POSTed once per training step, with their
+        ASGI apps: the server calls them through its middleware but past Starlette's router."""
+        return {}
 
     def listing(self) -> dict[str, Any]:
         """This plugin's entry in ``/data/plugins_listing`` (TensorBoard's shape)."""
