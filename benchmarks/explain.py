@@ -4,13 +4,22 @@ Each method's time is given as a ratio to one forward + backward pass to the inp
 floor of every gradient method), medians of repeated runs, for a VGG-style and a ResNet-style
 network on a batch of 16 images of 3x64x64. Integrated gradients uses 50 steps in both
 libraries; captum runs with its defaults (all 50 x 16 rows in one pass), torchscope with its
-default chunking. The last column is torchscope's time over captum's.
+default chunking. Then torchscope's time over captum's: the median of the rounds' ratios, and
+the ratio of the fastest runs of each.
+
+Each round times the forward+backward pass, torchscope and captum back to back, starting with a
+different one each round, so that load from other processes on a shared machine hits numerator
+and denominator alike. The one-pass methods get more rounds than SmoothGrad and integrated
+gradients, whose forward+backward pass in each round is the median of five.
+
+``--large`` adds integrated gradients on 3x128x128 images (batch 8), where every row's
+activations are four times larger.
 
 pytorch-grad-cam, the other library users take Grad-CAM from, is not run here: it imports
 torchvision at import time, and torchvision is not installed in this environment (torchscope
 does not depend on it). Its costs measured elsewhere are in the project's reference notes.
 
-Run: python benchmarks/explain.py [--repeats 5] [--threads N]
+Run: python benchmarks/explain.py [--repeats 15] [--threads N] [--large]
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from torchscope import explain
 
 
 class VGGStyle(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, size: int = 64) -> None:
         super().__init__()
 
         def block(c_in: int, c_out: int) -> list[nn.Module]:
@@ -52,7 +61,7 @@ class VGGStyle(nn.Module):
             *block(64, 128), *block(128, 128), nn.MaxPool2d(2),
         )  # fmt: skip
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(128 * 8 * 8, 256), nn.ReLU(), nn.Linear(256, 10)
+            nn.Flatten(), nn.Linear(128 * (size // 8) ** 2, 256), nn.ReLU(), nn.Linear(256, 10)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,24 +110,39 @@ def seconds(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def median_seconds(run: Callable[[], object], times: int) -> float:
+    return statistics.median(seconds(run) for _ in range(times))
+
+
 def median_ratios(
     base: Callable[[], object],
     ours: Callable[[], object],
     theirs: Callable[[], object],
     repeats: int,
-) -> tuple[float, float, float]:
-    """Median over rounds of (ours / base, theirs / base, ours / theirs).
+    base_runs: int = 1,
+) -> tuple[float, float, float, float]:
+    """Median over rounds of (ours / base, theirs / base, ours / theirs), and the fastest of
+    ours over the fastest of theirs (load only ever slows a run down, so the fastest runs are
+    the least disturbed: a check on the medians when few rounds fit).
 
-    Each round times all three back to back, so load from other processes on a shared machine
-    hits the numerator and the denominator alike.
+    Each round times all three back to back, the first one rotating, so load from other
+    processes on a shared machine hits the numerator and the denominator alike. ``base`` is
+    the median of ``base_runs`` runs in each round.
     """
     for run in (base, ours, theirs):  # warm-up
         run()
-    rounds = [(seconds(base), seconds(ours), seconds(theirs)) for _ in range(repeats)]
+    runs = [partial(median_seconds, base, base_runs), partial(seconds, ours)]
+    runs.append(partial(seconds, theirs))
+    rounds = []
+    for index in range(repeats):
+        order = [(index + shift) % 3 for shift in range(3)]
+        timed = {which: runs[which]() for which in order}
+        rounds.append((timed[0], timed[1], timed[2]))
     return (
         statistics.median(o / b for b, o, _ in rounds),
         statistics.median(t / b for b, _, t in rounds),
         statistics.median(o / t for _, o, t in rounds),
+        min(o for _, o, _ in rounds) / min(t for _, _, t in rounds),
     )
 
 
@@ -178,11 +202,42 @@ def cases(
     ]
 
 
+def run_table(
+    x: torch.Tensor, targets: list[int], repeats: int, only_integrated: bool = False
+) -> None:
+    for name, model, layer_name in (
+        ("vgg", VGGStyle(x.shape[-1]), "features.12"),
+        ("resnet", ResNetStyle(), "layer3.conv2"),
+    ):
+        model.eval()
+        layer = model.get_submodule(layer_name)
+        base = partial(forward_backward, model, x, targets)
+        for method, ours, theirs in cases(model, layer, x, targets):
+            if only_integrated and "integrated" not in method:
+                continue
+            if "integrated" in method or "smooth" in method:  # many passes: fewer rounds
+                ratios = median_ratios(base, ours, theirs, max(3, repeats // 3), base_runs=5)
+            else:
+                ratios = median_ratios(base, ours, theirs, repeats)
+            print(
+                f"{name:<8} {method:<32} {ratios[0]:>10.2f} {ratios[1]:>8.2f} {ratios[2]:>10.2f}"
+                f" {ratios[3]:>9.2f}",
+                flush=True,
+            )
+        print(
+            f"{name:<8} {'(one forward+backward, ms)':<32} {median_seconds(base, 5) * 1e3:>10.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--size", type=int, default=64)
+    parser.add_argument(
+        "--large", action="store_true", help="also integrated gradients on 8 x 3x128x128"
+    )
     parser.add_argument(
         "--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)"
     )
@@ -190,34 +245,24 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
-    torch.manual_seed(0)
-    x = torch.randn(args.batch, 3, args.size, args.size)
-    targets = [i % 10 for i in range(args.batch)]
-    print(
-        f"batch {args.batch} x 3x{args.size}x{args.size}, {torch.get_num_threads()} threads, "
-        f"median of {args.repeats} rounds"
-    )
-    print(
+    header = (
         f"{'model':<8} {'method':<32} {'torchscope':>10} {'captum':>8} {'ts/captum':>10}"
-        "   (x one forward+backward)"
+        f" {'fastest':>9}   (x one forward+backward; fastest: ts/captum of the fastest runs)"
     )
-    for name, model, layer_name in (
-        ("vgg", VGGStyle(), "features.12"),
-        ("resnet", ResNetStyle(), "layer3.conv2"),
-    ):
-        model.eval()
-        layer = model.get_submodule(layer_name)
-        base = partial(forward_backward, model, x, targets)
-        for method, ours, theirs in cases(model, layer, x, targets):
-            repeats = max(2, args.repeats // 2) if "integrated" in method else args.repeats
-            ours_ratio, theirs_ratio, versus = median_ratios(base, ours, theirs, repeats)
-            print(
-                f"{name:<8} {method:<32} {ours_ratio:>10.2f} {theirs_ratio:>8.2f} {versus:>10.2f}",
-                flush=True,
-            )
+    configurations = [(args.batch, args.size, False)]
+    if args.large:
+        configurations.append((8, 128, True))
+    for batch, size, only_integrated in configurations:
+        torch.manual_seed(0)
+        x = torch.randn(batch, 3, size, size)
+        targets = [i % 10 for i in range(batch)]
         print(
-            f"{name:<8} {'(one forward+backward, ms)':<32} {seconds(base) * 1e3:>10.1f}", flush=True
+            f"batch {batch} x 3x{size}x{size}, {torch.get_num_threads()} threads, "
+            f"median of {args.repeats} rounds ({max(3, args.repeats // 3)} for smooth_grad "
+            "and integrated gradients)"
         )
+        print(header)
+        run_table(x, targets, args.repeats, only_integrated)
 
 
 if __name__ == "__main__":

@@ -121,3 +121,29 @@ def test_guided_grad_cam_is_guided_backprop_times_the_cam(images: torch.Tensor) 
     cam = explain.grad_cam(model, images, 2, "block2.bn2")
     expected = explain.guided_backprop(model, images, 2) * cam
     torch.testing.assert_close(explain.guided_grad_cam(model, images, 2, "block2.bn2"), expected)
+
+
+class NoGradStem(nn.Module):
+    """A stem run under ``torch.no_grad()`` inside ``forward``, as frozen backbones can be."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 6, 3, padding=1)
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(6, 5, 3, padding=1), nn.Flatten())
+        self.fc = nn.Linear(5 * 16 * 16, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            features = self.stem(x)
+        return self.fc(self.head(features))
+
+
+def test_grad_cam_at_a_layer_the_model_runs_without_gradients(images: torch.Tensor) -> None:
+    torch.manual_seed(0)
+    model = NoGradStem().eval()
+    stem = model.stem(images).detach().requires_grad_(True)
+    score = model.fc(model.head(stem))[:, 2].sum()
+    (grads,) = torch.autograd.grad(score, stem)
+    expected = (grads.mean(dim=(2, 3), keepdim=True) * stem.detach()).sum(dim=1, keepdim=True)
+    ours = explain.grad_cam(model, images, 2, "stem", relu=False)
+    torch.testing.assert_close(ours, expected)

@@ -32,10 +32,21 @@ def _activations_and_gradients(
     inputs = check_images(inputs)
     target = check_target(target, inputs.shape[0])
     module = resolve_layer(model, layer)
-    with explaining(model), capture_output(module, for_grad=True) as capture:
-        scores = target_scores(model(inputs.detach()), target)
+    with explaining(model):
+        # Backward stops at the layer, so nothing below it needs a graph: the forward pass runs
+        # without one up to the layer, whose hook turns recording on for the rest.
+        with (
+            capture_output(module, for_grad=True, grad_from_layer=True) as capture,
+            torch.no_grad(),
+        ):
+            output = model(inputs.detach())
         activations = captured(capture, module)
-        # Backward stops at the layer: nothing below it is needed.
+        if isinstance(output, torch.Tensor) and not output.requires_grad:
+            # The model switched gradients off again after the layer: one pass with a full graph.
+            with capture_output(module, for_grad=True) as capture:
+                output = model(inputs.detach())
+            activations = captured(capture, module)
+        scores = target_scores(output, target)
         (grads,) = torch.autograd.grad(scores.sum(), activations)
     return activations.detach(), grads.detach()
 

@@ -51,13 +51,17 @@ class _Capture:
 
 
 @contextmanager
-def capture_output(layer: nn.Module, for_grad: bool) -> Iterator[_Capture]:
+def capture_output(
+    layer: nn.Module, for_grad: bool, grad_from_layer: bool = False
+) -> Iterator[_Capture]:
     """Record ``layer``'s output during the block; the hook is removed on exit, whatever happens.
 
     The model downstream receives a copy, so a following ``ReLU(inplace=True)`` cannot rectify the
     recorded activations (a known way to get wrong CAMs). With ``for_grad`` the recorded tensor
     requires grad even when neither the input nor the layers below it do (frozen models), so
-    ``torch.autograd.grad(score, captured)`` always works.
+    ``torch.autograd.grad(score, captured)`` always works. With ``grad_from_layer`` the hook
+    turns gradient recording on, so a forward pass run under ``torch.no_grad()`` records a graph
+    from the layer up only.
     """
     capture = _Capture()
 
@@ -68,9 +72,16 @@ def capture_output(layer: nn.Module, for_grad: bool) -> Iterator[_Capture]:
                 f"got {type(output).__name__}"
             )
         capture.calls += 1
+        if grad_from_layer:
+            torch.set_grad_enabled(True)
         if for_grad and not output.requires_grad:
             output = output.detach().requires_grad_(True)
         capture.value = output
+        if for_grad:
+            # Even where the model runs the layer under torch.no_grad() (a frozen backbone), the
+            # copy handed downstream must stay connected to the recorded tensor.
+            with torch.enable_grad():
+                return output.clone()
         return output.clone()
 
     handle = layer.register_forward_hook(hook)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ._checks import check_images, check_model, check_non_negative, check_positive_int
+from .chunking import groups_per_pass, probe_activations
 from .gradients import saliency
 from .model_state import outside_inference_mode
 from .targets import Target, check_target, repeat_target
@@ -44,7 +45,8 @@ def smooth_grad(
     ``torch.randn(inputs.shape, generator=generator)`` in order, so results are reproducible
     with a seeded generator. ``variant`` picks the mean (``"smoothgrad"``), the mean of squares
     (``"smoothgrad_sq"``) or the variance (``"vargrad"``). Several noisy copies go through the
-    model in one pass (``samples_per_pass``, default sized to about 2 million input values).
+    model in one pass (``samples_per_pass``); by default the first copy is measured and the
+    others go in passes sized from its activations, as in :func:`integrated_gradients`.
     """
     model = check_model(model)
     inputs = check_images(inputs)
@@ -71,16 +73,15 @@ def smooth_grad(
             spread.max(dim=1).values - spread.min(dim=1).values
         )
         std = std.view((n,) + (1,) * (detached.dim() - 1))
-    if samples_per_pass is None:
-        samples_per_pass = max(1, _VALUES_PER_PASS // detached.numel())
-    check_positive_int(samples_per_pass, "samples_per_pass")
-
     total: torch.Tensor | None = None
     total_sq: torch.Tensor | None = None
-    for start in range(0, n_samples, samples_per_pass):
-        k = min(samples_per_pass, n_samples - start)
-        # The generator's device decides where the noise is drawn (CPU by default).
-        draw_on = generator.device if generator is not None else detached.device
+    if samples_per_pass is not None:
+        check_positive_int(samples_per_pass, "samples_per_pass")
+    # The generator's device decides where the noise is drawn (CPU by default).
+    draw_on = generator.device if generator is not None else detached.device
+
+    def maps_of_next(k: int) -> torch.Tensor:
+        """The method's maps for the next ``k`` noisy copies, shape ``(k, N, ...)``."""
         noise = torch.stack(
             [
                 torch.randn(
@@ -95,7 +96,21 @@ def smooth_grad(
         maps = method(model, noisy, repeat_target(target, k), **method_kwargs)
         if not isinstance(maps, torch.Tensor) or maps.shape[0] != k * n:
             raise ValueError("method must return a tensor with one row per input sample")
-        maps = maps.detach().view(k, n, *maps.shape[1:])
+        return maps.detach().view(k, n, *maps.shape[1:])
+
+    start = 0
+    if samples_per_pass is None:
+        # One noisy copy first, measured; the passes for the others are sized from it.
+        with probe_activations(model) as probe:
+            first = maps_of_next(1)
+        total, total_sq = first[0], first[0].pow(2)
+        start = 1
+        if probe.largest > 0:
+            samples_per_pass = groups_per_pass(probe, 1, n_samples, detached.device)
+        else:  # a method without a backward pass (occlusion) saves nothing to measure
+            samples_per_pass = max(1, _VALUES_PER_PASS // detached.numel())
+    for chunk_start in range(start, n_samples, samples_per_pass):
+        maps = maps_of_next(min(samples_per_pass, n_samples - chunk_start))
         chunk_sum = maps.sum(dim=0)
         chunk_sq = maps.pow(2).sum(dim=0)
         total = chunk_sum if total is None else total + chunk_sum

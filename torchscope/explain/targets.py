@@ -73,17 +73,13 @@ def target_scores(output: torch.Tensor, target: Target) -> torch.Tensor:
             "pass a callable target instead"
         )
     classes = output.shape[1]
-    if isinstance(target, int):
-        index = torch.full((n,), target, dtype=torch.long, device=output.device)
-    else:
-        index = torch.as_tensor(target, dtype=torch.long, device=output.device)
-        if index.shape != (n,):
-            raise ValueError(f"target has {index.numel()} entries but the output has {n} rows")
-    if index.numel() and (int(index.min()) < -classes or int(index.max()) >= classes):
-        raise ValueError(
-            f"target {index.tolist()} is out of range for an output with {classes} classes"
-        )
-    index = index % classes
+    indices = [target] * n if isinstance(target, int) else list(target)
+    if len(indices) != n:
+        raise ValueError(f"target has {len(indices)} entries but the output has {n} rows")
+    # Checked on the host: a check on the device would wait for the forward pass to finish.
+    if indices and (min(indices) < -classes or max(indices) >= classes):
+        raise ValueError(f"target {indices} is out of range for an output with {classes} classes")
+    index = torch.tensor([i % classes for i in indices], dtype=torch.long, device=output.device)
     picked = output.gather(
         1, index.view(n, 1, *([1] * (output.dim() - 2))).expand(n, 1, *output.shape[2:])
     )
