@@ -53,6 +53,9 @@ def write_text(origin: str, env: str, win: str, text: str, **request: Any) -> No
 
 
 def open_live_env(page: Page, origin: str, env: str) -> Locator:
+    # A full load: a hash-only change while the app is still starting (just after the login)
+    # can race with the Live view writing its first env into the hash.
+    page.goto("about:blank")
     page.goto(f"{origin}/#/live?env={env}")
     grid = page.locator(".live-grid")
     expect(grid).to_have_attribute("data-loaded", f"env:{env}", timeout=START_MS)
