@@ -3,7 +3,15 @@
 // One env at a time, or several compared side by side; panes can be dragged, resized, closed
 // (the server removes the window and tells the Python clients), and their layout saved as a
 // named view. Every plot type Visdom makes is drawn with a lazily loaded plotly.js.
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+} from 'preact/hooks';
 import type { ViewProps } from '../types';
 import { fetchWindow, LiveConnection, type LinkState } from './connection';
 import { WindowSet } from './windows';
@@ -153,8 +161,10 @@ export default function LiveView(_props: ViewProps) {
     void connection.select(selection).catch(() => undefined);
   }, [connection, selectionKey(selection)]);
 
-  // An edited address, or back/forward, can name another env.
-  useEffect(() => {
+  // An edited address, or back/forward, can name another env. A layout effect: it listens
+  // before the effect above first writes the selection into the hash, so an address changed
+  // while the view starts is followed, not overwritten.
+  useLayoutEffect(() => {
     const follow = () => {
       const asked = selectionInHash();
       if (asked && selectionKey(asked) !== selectionKey(selectionRef.current)) setSelection(asked);
