@@ -2,6 +2,7 @@
 import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJSON } from '../api';
+import { isAbort } from './http';
 
 // One observer for every lazy card: thousands of cards cost one observer, not thousands.
 type InViewListener = (inView: boolean) => void;
@@ -151,4 +152,32 @@ export function usePolledJSON<T extends unknown[]>(
     return () => abort.abort();
   }, [key, tick]);
   return state;
+}
+
+/**
+ * A card's data: the JSON at `path`, fetched once the card is on (or near) the screen and again
+ * whenever `tick` changes; the last good answer stays while a refresh fails.
+ */
+export function useJSONInView<T>(
+  path: string,
+  inView: boolean,
+  tick: number,
+): { data: T | null; error: string | null } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!inView) return;
+    const abort = new AbortController();
+    getJSON<T>(path, { signal: abort.signal }).then(
+      (answer) => {
+        setData(answer);
+        setError(null);
+      },
+      (reason: unknown) => {
+        if (!isAbort(reason)) setError(reason instanceof Error ? reason.message : String(reason));
+      },
+    );
+    return () => abort.abort();
+  }, [inView, path, tick]);
+  return { data, error };
 }

@@ -1,8 +1,7 @@
 // One run's distribution of one tag: the percentiles of its histograms over time.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { getJSON } from '../../api';
-import { isAbort, query } from '../../lib/http';
-import { useInView } from '../../lib/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { query } from '../../lib/http';
+import { useInView, useJSONInView } from '../../lib/hooks';
 import { SanitizedHtml } from '../../lib/SanitizedHtml';
 import { CHART_HEIGHT, DistributionChart } from './chart';
 import { type DistributionColumns, type DistributionRow, toColumns, type XAxisKind } from './model';
@@ -22,25 +21,11 @@ export function DistributionCard(props: Props) {
   const { plugin, run, tag, color, description, xKind, theme, pollTick } = props;
   const cardRef = useRef<HTMLElement>(null);
   const inView = useInView(cardRef);
-  const [rows, setRows] = useState<DistributionRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!inView) return;
-    const abort = new AbortController();
-    getJSON<DistributionRow[]>(`data/plugin/${plugin}/distributions?${query({ run, tag })}`, {
-      signal: abort.signal,
-    }).then(
-      (answer) => {
-        setRows(answer);
-        setError(null);
-      },
-      (reason: unknown) => {
-        if (!isAbort(reason)) setError(reason instanceof Error ? reason.message : String(reason));
-      },
-    );
-    return () => abort.abort();
-  }, [inView, plugin, run, tag, pollTick]);
+  const { data: rows, error } = useJSONInView<DistributionRow[]>(
+    `data/plugin/${plugin}/distributions?${query({ run, tag })}`,
+    inView,
+    pollTick,
+  );
 
   const columns = useMemo(() => (rows ? toColumns(rows, xKind) : null), [rows, xKind]);
   return (

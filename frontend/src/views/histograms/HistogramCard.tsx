@@ -1,11 +1,10 @@
 // One run's histograms of one tag: every step rebinned and drawn offset or overlaid, with the
 // step and bucket under the pointer (or chosen with the keyboard) described in a tooltip.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { getJSON } from '../../api';
 import { plotTheme } from '../../lib/canvasPlot';
 import { formatValue, formatWallTime } from '../../lib/format';
-import { isAbort, query } from '../../lib/http';
-import { useInView } from '../../lib/hooks';
+import { query } from '../../lib/http';
+import { useInView, useJSONInView } from '../../lib/hooks';
 import { SanitizedHtml } from '../../lib/SanitizedHtml';
 import { useElementWidth } from '../../lib/size';
 import {
@@ -34,25 +33,11 @@ export function HistogramCard(props: Props) {
   const { plugin, run, tag, color, description, mode, bins, theme, pollTick } = props;
   const cardRef = useRef<HTMLElement>(null);
   const inView = useInView(cardRef);
-  const [rows, setRows] = useState<HistogramRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!inView) return;
-    const abort = new AbortController();
-    getJSON<HistogramRow[]>(`data/plugin/${plugin}/histograms?${query({ run, tag })}`, {
-      signal: abort.signal,
-    }).then(
-      (answer) => {
-        setRows(answer);
-        setError(null);
-      },
-      (reason: unknown) => {
-        if (!isAbort(reason)) setError(reason instanceof Error ? reason.message : String(reason));
-      },
-    );
-    return () => abort.abort();
-  }, [inView, plugin, run, tag, pollTick]);
+  const { data: rows, error } = useJSONInView<HistogramRow[]>(
+    `data/plugin/${plugin}/histograms?${query({ run, tag })}`,
+    inView,
+    pollTick,
+  );
 
   const data = useMemo(() => (rows ? rebin(parseHistograms(rows), bins) : null), [rows, bins]);
   const steps = data?.steps ?? [];

@@ -1,9 +1,8 @@
 // One run's text of one tag: the newest steps first, older ones on request.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { getJSON } from '../../api';
+import { useRef, useState } from 'preact/hooks';
 import { formatWallTime } from '../../lib/format';
-import { isAbort, query } from '../../lib/http';
-import { useInView } from '../../lib/hooks';
+import { query } from '../../lib/http';
+import { useInView, useJSONInView } from '../../lib/hooks';
 import { SanitizedHtml } from '../../lib/SanitizedHtml';
 
 /** One step as `text?run&tag` answers it; `text` is HTML the server has sanitized. */
@@ -27,26 +26,12 @@ const PAGE = 10;
 export function TextCard({ plugin, run, tag, color, pollTick }: Props) {
   const cardRef = useRef<HTMLElement>(null);
   const inView = useInView(cardRef);
-  const [entries, setEntries] = useState<TextEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: entries, error } = useJSONInView<TextEntry[]>(
+    `data/plugin/${plugin}/text?${query({ run, tag })}`,
+    inView,
+    pollTick,
+  );
   const [shownCount, setShownCount] = useState(PAGE);
-
-  useEffect(() => {
-    if (!inView) return;
-    const abort = new AbortController();
-    getJSON<TextEntry[]>(`data/plugin/${plugin}/text?${query({ run, tag })}`, {
-      signal: abort.signal,
-    }).then(
-      (answer) => {
-        setEntries(answer);
-        setError(null);
-      },
-      (reason: unknown) => {
-        if (!isAbort(reason)) setError(reason instanceof Error ? reason.message : String(reason));
-      },
-    );
-    return () => abort.abort();
-  }, [inView, plugin, run, tag, pollTick]);
 
   const newestFirst = entries ? [...entries].reverse() : [];
   const shown = newestFirst.slice(0, shownCount);
