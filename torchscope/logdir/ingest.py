@@ -180,38 +180,61 @@ class RunIngestor:
     def _rows_block(self, batch: ScanBatch, start: int, end: int) -> None:
         """Stage rows ``start:end`` of a scan: consecutive single ``simple_value`` records."""
         scan = batch.scan
-        run = self.run
         steps = scan.row_step[start:end]
         ids = scan.row_tag[start:end]
-        goes_back = bool(steps[0] < run.most_recent_step) or bool((steps[1:] < steps[:-1]).any())
-        counts = np.bincount(ids, minlength=len(scan.tags))
-        block_ids = np.flatnonzero(counts).tolist()
-        block_tags = [scan.tags[i] for i in block_ids]
-        needs_care = any(
-            tag in run.tags and run.tags[tag].kind != "scalar" for tag in block_tags
-        ) or (goes_back and not self._has_version_2())
-        if needs_care:
-            # A purge to apply between rows, or a tag that is not a scalar series: rare.
+        if self._block_needs_care(scan.tags, ids, steps):
             self._rows_one_by_one(batch, start, end)
             return
+        self._stage_block(
+            scan.tags, ids, steps, scan.row_wall[start:end], scan.row_value[start:end]
+        )
+
+    def _block_needs_care(self, tag_names: list[str], ids: np.ndarray, steps: np.ndarray) -> bool:
+        """Whether a block of scalar rows must go event by event: a purge to apply between rows
+        (a step going back in a file without purge records) or a tag that is not a scalar
+        series here. Both are rare."""
+        run = self.run
+        if any(
+            tag_names[i] in run.tags and run.tags[tag_names[i]].kind != "scalar"
+            for i in np.unique(ids).tolist()
+        ):
+            return True
+        if self._has_version_2():
+            return False
+        return bool(steps[0] < run.most_recent_step) or bool((steps[1:] < steps[:-1]).any())
+
+    def _stage_block(
+        self,
+        tag_names: list[str],
+        ids: np.ndarray,
+        steps: np.ndarray,
+        walls: np.ndarray,
+        values: np.ndarray,
+    ) -> None:
+        """Stage a block of scalar rows (``ids`` index ``tag_names``), file order kept per tag."""
+        run = self.run
+        counts = np.bincount(ids, minlength=len(tag_names))
+        block_ids = np.flatnonzero(counts).tolist()
         if run.start_time is None:
-            run.start_time = float(scan.row_wall[start])
-        for tag in block_tags:
-            if tag not in run.tags:
-                self._add_tag(tag, TagInfo("scalars", "scalar", display_name=tag))
-        walls = scan.row_wall[start:end]
-        values = scan.row_value[start:end].astype(np.float32)
-        if len(block_tags) == 1:
-            self._stage(block_tags[0]).add_block(steps, walls, values)
+            run.start_time = float(walls[0])
+        for tag_id in block_ids:
+            if tag_names[tag_id] not in run.tags:
+                name = tag_names[tag_id]
+                self._add_tag(name, TagInfo("scalars", "scalar", display_name=name))
+        values = values.astype(np.float32)
+        if len(block_ids) == 1:
+            self._stage(tag_names[block_ids[0]]).add_block(steps, walls, values)
         else:
             # Group rows by tag, keeping file order within each tag (a stable sort of small
             # integers is a radix sort in numpy).
-            narrow = ids.astype(np.uint8 if len(scan.tags) <= 256 else np.int32)
+            narrow = ids.astype(np.uint8 if len(tag_names) <= 256 else np.int32)
             order = np.argsort(narrow, kind="stable")
             bounds = np.cumsum(counts).tolist()
-            for tag_id, tag in zip(block_ids, block_tags, strict=True):
+            for tag_id in block_ids:
                 picked = order[bounds[tag_id] - int(counts[tag_id]) : bounds[tag_id]]
-                self._stage(tag).add_block(steps[picked], walls[picked], values[picked])
+                self._stage(tag_names[tag_id]).add_block(
+                    steps[picked], walls[picked], values[picked]
+                )
         run.most_recent_step = int(steps[-1])
 
     def _rows_one_by_one(self, batch: ScanBatch, start: int, end: int) -> None:
@@ -274,34 +297,14 @@ class RunIngestor:
         self, payloads: list[bytes], columns: ScalarColumnsBatch, start: int, end: int
     ) -> None:
         """Stage rows ``start:end`` of a columnar batch (consecutive simple scalar records)."""
-        run = self.run
         steps = columns.steps[start:end]
         ids = columns.tag_ids[start:end]
-        previous = np.empty_like(steps)
-        previous[0] = run.most_recent_step
-        previous[1:] = steps[:-1]
-        block_tags = [columns.tags[i] for i in np.unique(ids).tolist()]
-        needs_care = any(
-            tag in run.tags and run.tags[tag].kind != "scalar" for tag in block_tags
-        ) or (not self._has_version_2() and bool((steps < previous).any()))
-        if needs_care:
-            # A purge to apply between rows, or a tag that is not a scalar series: rare.
+        if self._block_needs_care(columns.tags, ids, steps):
             self._ingest_one_by_one(payloads, columns.record_index[start:end].tolist())
             return
-        if run.start_time is None:
-            run.start_time = float(columns.wall_times[start])
-        for tag in block_tags:
-            if tag not in run.tags:
-                self._add_tag(tag, TagInfo("scalars", "scalar", display_name=tag))
-        walls = columns.wall_times[start:end]
-        values = columns.values[start:end].astype(np.float32)
-        if len(block_tags) == 1:
-            self._stage(block_tags[0]).add_block(steps, walls, values)
-        else:
-            for tag_id in np.unique(ids).tolist():
-                mask = ids == tag_id
-                self._stage(columns.tags[tag_id]).add_block(steps[mask], walls[mask], values[mask])
-        run.most_recent_step = int(steps[-1])
+        self._stage_block(
+            columns.tags, ids, steps, columns.wall_times[start:end], columns.values[start:end]
+        )
 
     def _stage(self, tag: str) -> _ScalarStage:
         stage = self._scalars.get(tag)
