@@ -24,6 +24,7 @@ from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
 from torchscope.server.csp import PagePolicy
 from torchscope.server.jsonresponse import JSONResponse
+from torchscope.server.sessions import SessionSigner
 from torchscope.server.status_socket import status_socket
 from torchscope.server.ui import WEB_DIR, asset_routes, fallback_routes
 
@@ -101,11 +102,15 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _middleware(config: ServerConfig) -> list[Middleware]:
-    """Outermost first: headers on every answer, then who may ask, then how much they send."""
+def _middleware(config: ServerConfig, signer: SessionSigner) -> list[Middleware]:
+    """Outermost first: headers on every answer, then who may ask, then how much they send.
+
+    ``signer`` is the server's one session key: every copy of the stack must accept the
+    sessions any other issued.
+    """
     stack = [Middleware(_SecurityHeaders, frame_ancestors=config.frame_ancestors)]
     if config.auth != "none":
-        stack.append(Middleware(AuthMiddleware, config=config))
+        stack.append(Middleware(AuthMiddleware, config=config, signer=signer))
     stack.append(Middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes))
     return stack
 
@@ -144,9 +149,10 @@ def create_app(config: ServerConfig, plugins: Sequence[Plugin] | None = None) ->
         for plugin in plugin_list:
             await plugin.close()
 
-    app = _App(routes=routes, lifespan=lifespan, middleware=_middleware(config))
+    middleware = _middleware(config, SessionSigner())
+    app = _App(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.context = ServerContext(config=config, plugins=plugin_list)
-    app.hot_posts = _hot_posts(plugin_list, config)
+    app.hot_posts = _hot_posts(plugin_list, config.base_url, middleware)
     return app
 
 
@@ -167,19 +173,15 @@ class _App(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def _hot_posts(plugins: Sequence[Plugin], config: ServerConfig) -> dict[str, ASGIApp]:
-    """Each plugin's hot POST paths, wrapped in the server's middleware (same order).
-
-    None with a login: the auth middleware keeps the sessions, so the one in the app's stack
-    must see every request.
-    """
+def _hot_posts(
+    plugins: Sequence[Plugin], base_url: str, middleware: list[Middleware]
+) -> dict[str, ASGIApp]:
+    """Each plugin's hot POST paths, wrapped in the server's middleware (same order)."""
     hot: dict[str, ASGIApp] = {}
-    if config.auth != "none":
-        return hot
     for plugin in plugins:
         for path, endpoint in plugin.hot_posts().items():
             chained: ASGIApp = endpoint
-            for layer in reversed(_middleware(config)):
+            for layer in reversed(middleware):
                 chained = layer.cls(chained, *layer.args, **layer.kwargs)
-            hot[config.base_url + path] = ServerErrorMiddleware(chained)
+            hot[base_url + path] = ServerErrorMiddleware(chained)
     return hot
