@@ -182,21 +182,23 @@ class RunIngestor:
         scan = batch.scan
         steps = scan.row_step[start:end]
         ids = scan.row_tag[start:end]
-        if self._block_needs_care(scan.tags, ids, steps):
+        counts = np.bincount(ids, minlength=len(scan.tags))
+        if self._block_needs_care(scan.tags, counts, steps):
             self._rows_one_by_one(batch, start, end)
             return
-        self._stage_block(
-            scan.tags, ids, steps, scan.row_wall[start:end], scan.row_value[start:end]
-        )
+        walls, values = scan.row_wall[start:end], scan.row_value[start:end]
+        self._stage_block(scan.tags, ids, counts, steps, walls, values)
 
-    def _block_needs_care(self, tag_names: list[str], ids: np.ndarray, steps: np.ndarray) -> bool:
+    def _block_needs_care(
+        self, tag_names: list[str], counts: np.ndarray, steps: np.ndarray
+    ) -> bool:
         """Whether a block of scalar rows must go event by event: a purge to apply between rows
         (a step going back in a file without purge records) or a tag that is not a scalar
         series here. Both are rare."""
         run = self.run
         if any(
             tag_names[i] in run.tags and run.tags[tag_names[i]].kind != "scalar"
-            for i in np.unique(ids).tolist()
+            for i in np.flatnonzero(counts).tolist()
         ):
             return True
         if self._has_version_2():
@@ -207,13 +209,14 @@ class RunIngestor:
         self,
         tag_names: list[str],
         ids: np.ndarray,
+        counts: np.ndarray,
         steps: np.ndarray,
         walls: np.ndarray,
         values: np.ndarray,
     ) -> None:
-        """Stage a block of scalar rows (``ids`` index ``tag_names``), file order kept per tag."""
+        """Stage a block of scalar rows (``ids`` index ``tag_names``; ``counts`` per tag id),
+        file order kept within each tag."""
         run = self.run
-        counts = np.bincount(ids, minlength=len(tag_names))
         block_ids = np.flatnonzero(counts).tolist()
         if run.start_time is None:
             run.start_time = float(walls[0])
@@ -299,12 +302,12 @@ class RunIngestor:
         """Stage rows ``start:end`` of a columnar batch (consecutive simple scalar records)."""
         steps = columns.steps[start:end]
         ids = columns.tag_ids[start:end]
-        if self._block_needs_care(columns.tags, ids, steps):
+        counts = np.bincount(ids, minlength=len(columns.tags))
+        if self._block_needs_care(columns.tags, counts, steps):
             self._ingest_one_by_one(payloads, columns.record_index[start:end].tolist())
             return
-        self._stage_block(
-            columns.tags, ids, steps, columns.wall_times[start:end], columns.values[start:end]
-        )
+        walls, values = columns.wall_times[start:end], columns.values[start:end]
+        self._stage_block(columns.tags, ids, counts, steps, walls, values)
 
     def _stage(self, tag: str) -> _ScalarStage:
         stage = self._scalars.get(tag)
