@@ -22,7 +22,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 import torchscope
 from torchscope.server.app import create_app
 from torchscope.server.config import ServerConfig
-from torchscope.server.runner import bind_socket
+from torchscope.server.runner import bind_socket, uvicorn_config
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +47,9 @@ class Server:
         self.port: int = sock.getsockname()[1]
         self.env_path = env_path
         config = ServerConfig(host="127.0.0.1", port=self.port, env_path=env_path)
+        app = create_app(config)
         self._server = uvicorn.Server(
-            uvicorn.Config(create_app(config), log_level="warning", timeout_graceful_shutdown=1)
+            uvicorn_config(app, config, "warning", timeout_graceful_shutdown=1)
         )
         self._socket = sock
         self._thread = threading.Thread(

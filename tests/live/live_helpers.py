@@ -16,6 +16,7 @@ import uvicorn
 from torchscope.plugins.live import LivePlugin
 from torchscope.server.app import create_app
 from torchscope.server.config import ServerConfig
+from torchscope.server.runner import uvicorn_config
 
 
 @dataclass
@@ -41,15 +42,9 @@ def start_server(env_path: Path, base_url: str = "", readonly: bool = False) -> 
     config = ServerConfig(port=free_port(), env_path=env_path, base_url=base_url, readonly=readonly)
     plugin = LivePlugin(config)
     app = create_app(config, plugins=[plugin])
+    # The server's own settings, hot lane included: these tests drive the real request path.
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=config.port,
-            log_level="warning",
-            lifespan="on",
-            ws_max_size=64 * 1024 * 1024,
-        )
+        uvicorn_config(app, config, "warning", host="127.0.0.1", port=config.port)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -201,4 +203,75 @@ def test_large_bodies_and_answers_round_trip(live_server: RunningServer) -> None
     vis.line(Y=ys, X=list(range(len(ys))), win="big")
     doc: dict[str, Any] = __import__("json").loads(vis.get_window_data("big"))
     assert doc["content"]["data"][0]["y"] == ys
+    vis.close_connection()
+
+
+class SlowServer:
+    """Answers each request on one connection after ``delays[i]`` seconds; None: never."""
+
+    def __init__(self, delays: list[float | None]) -> None:
+        self.delays = delays
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            for delay in self.delays:
+                if _read_request(conn) is None:
+                    return
+                if delay is None:
+                    conn.recv(1)  # hold the request unanswered until the client gives up
+                    return
+                time.sleep(delay)
+                conn.sendall(_ok(b"late" if delay else b"soon"))
+
+
+def test_polling_for_an_answer_gives_way_to_waiting_and_keeps_the_timeout() -> None:
+    server = SlowServer([0.0, 0.2, None])
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=0.5)
+    assert conn.post("/update", b"{}", poll_s=0.05).body == b"soon"
+    # The answer comes long after the poll gave up: the client then waits for it.
+    started = time.monotonic()
+    assert conn.post("/update", b"{}", poll_s=0.001).body == b"late"
+    assert time.monotonic() - started >= 0.2
+    # No answer at all: after the poll, the connection's own timeout still applies.
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        conn.post("/update", b"{}", poll_s=0.001)
+    assert 0.4 <= time.monotonic() - started < 5
+    server.listener.close()
+
+
+def test_only_calls_that_wait_poll_for_their_answer(
+    live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torchscope.client.visdom_http as visdom_http
+
+    polled_by: list[str] = []
+    real_poll = visdom_http._poll_recv
+
+    def recording_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
+        polled_by.append(threading.current_thread().name)
+        return real_poll(sock, poll_s, timeout)
+
+    monkeypatch.setattr(visdom_http, "_poll_recv", recording_poll)
+    monkeypatch.setattr(visdom_http, "ANSWER_POLL_S", 1e-3)
+    monkeypatch.setattr("torchscope.client.visdom_transport.ANSWER_POLL_S", 1e-3)
+    vis = torchscope.Visdom(
+        server="http://127.0.0.1",
+        port=live_server.port,
+        use_incoming_socket=False,
+        raise_exceptions=True,
+        asynchronous=True,
+    )
+    for step in range(20):
+        vis.line(Y=[float(step)], X=[step], win="w", update="append")
+    vis.flush()
+    assert json.loads(vis.get_window_data("w"))["content"]["data"][0]["y"] == [
+        float(s) for s in range(20)
+    ]
+    # The background sender never polls: it must not take CPU from the training loop.
+    assert polled_by and set(polled_by) == {threading.main_thread().name}
     vis.close_connection()

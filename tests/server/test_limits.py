@@ -135,7 +135,7 @@ def test_page_and_api_carry_a_narrow_content_security_policy(
 ) -> None:
     client, _ = small_limit
     page = client.get("/")
-    # /events takes the server's fast lane for per-step POSTs: the same headers must be there.
+    # Visdom's per-step POSTs carry them too (the hot lane's copy: tests/server/test_hot_lane.py).
     append = client.post("/events", content=_events_body(100))
     assert append.status_code == 200
     for answer in (page, client.get("/data/logdir"), append):

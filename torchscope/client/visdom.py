@@ -103,7 +103,10 @@ class Visdom(PlotMethods, PaneMethods):
                 raise ValueError("password is required with username")
             self._transport.login(username, password)
         if asynchronous:
-            self._sender = BackgroundSender(self._transport.post, queue_size)
+            transport = self._transport
+            self._sender = BackgroundSender(
+                lambda endpoint, body: transport.post(endpoint, body, waiting=False), queue_size
+            )
         self._send({"eid": env}, endpoint="env/" + env)
         if use_polling:
             self._polling = True
@@ -206,7 +209,7 @@ class Visdom(PlotMethods, PaneMethods):
         transport.cookie = self._transport.cookie
 
         def ask(message: dict[str, Any]) -> dict[str, Any]:
-            reply = json.loads(transport.post("vis_socket_wrap", encode(message)))
+            reply = json.loads(transport.post("vis_socket_wrap", encode(message), waiting=False))
             return reply if isinstance(reply, dict) else {}
 
         def poll() -> None:

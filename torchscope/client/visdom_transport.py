@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import orjson
 
-from torchscope.client.visdom_http import KeepAliveConnection, StaleConnection
+from torchscope.client.visdom_http import ANSWER_POLL_S, KeepAliveConnection, StaleConnection
 
 log = logging.getLogger("torchscope.client")
 
@@ -90,12 +90,18 @@ class HttpTransport:
             return kind(self.proxy.hostname or "", self.proxy.port, timeout=self.timeout)
         return kind(self.host, self.port, timeout=self.timeout)
 
-    def post(self, endpoint: str, body: bytes) -> str:
-        """POST ``body`` and return the response text; raises ServerUnreachable."""
+    def post(self, endpoint: str, body: bytes, waiting: bool = True) -> str:
+        """POST ``body`` and return the response text; raises ServerUnreachable.
+
+        ``waiting``: the caller waits for the answer (a training loop's synchronous call), so
+        the connection polls for it briefly before sleeping; the background sender passes
+        False, it must not take CPU from the training loop.
+        """
         path = f"{self.base_url}/{endpoint}" if endpoint else self.base_url or "/"
         with self._lock:
             if self._fast is not None:
-                status, text, cookie = self._post_fast(path, body)
+                poll_s = ANSWER_POLL_S if waiting else 0.0
+                status, text, cookie = self._post_fast(path, body, poll_s)
             else:
                 status, text, cookie = self._post_http_client(path, body)
         if cookie:
@@ -107,11 +113,11 @@ class HttpTransport:
     def _unreachable(self, exc: BaseException) -> ServerUnreachable:
         return ServerUnreachable(f"cannot reach the Visdom server at {self.root}: {exc}")
 
-    def _post_fast(self, path: str, body: bytes) -> tuple[int, str, str | None]:
+    def _post_fast(self, path: str, body: bytes, poll_s: float) -> tuple[int, str, str | None]:
         assert self._fast is not None
         for attempt in (0, 1):
             try:
-                response = self._fast.post(path, body, self.cookie)
+                response = self._fast.post(path, body, self.cookie, poll_s)
             except StaleConnection as exc:  # closed while idle: it never saw this request
                 if attempt == 1:
                     raise self._unreachable(exc) from exc

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.types import Scope
 
 
 class PluginStartError(RuntimeError):
     """A plugin cannot start (its data is locked or unreadable); the message is for the user."""
+
+
+class HotPost(Protocol):
+    """A POST endpoint that can answer from the whole body at once, synchronously."""
+
+    def answer(self, body: bytes, scope: Scope) -> Response:
+        """The response to a request whose (already read) body is ``body``."""
+        ...
 
 
 class Plugin(ABC):
@@ -38,9 +47,10 @@ class Plugin(ABC):
         """Routes mounted at the server's root (for wire protocols that fix their own paths)."""
         return ()
 
-    def hot_posts(self) -> Mapping[str, ASGIApp]:
-        """Root paths (a subset of ``root_routes``) POSTed once per training step, with their
-        ASGI apps: the server calls them through its middleware but past Starlette's router."""
+    def hot_posts(self) -> Mapping[str, HotPost]:
+        """Root paths POSTed once per training step, with their endpoints. The server's HTTP
+        protocol answers plain requests to them directly (``server/hot_lane.py``); every other
+        request goes through ``root_routes``, which must route the same paths."""
         return {}
 
     def listing(self) -> dict[str, Any]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchscope import __version__
 from torchscope.export.routes import export_routes
@@ -23,7 +20,9 @@ from torchscope.server.body_limit import BodyLimitMiddleware
 from torchscope.server.config import ServerConfig
 from torchscope.server.context import ServerContext
 from torchscope.server.csp import PagePolicy
+from torchscope.server.hot_lane import HotLane
 from torchscope.server.jsonresponse import JSONResponse
+from torchscope.server.security_headers import SecurityHeaders
 from torchscope.server.sessions import SessionSigner
 from torchscope.server.status_socket import status_socket
 from torchscope.server.ui import WEB_DIR, asset_routes, fallback_routes
@@ -77,38 +76,15 @@ def _plugin_routes(plugins: Sequence[Plugin]) -> list[BaseRoute]:
     return routes
 
 
-class _SecurityHeaders:
-    """Headers every response carries; the UI needs nothing from other origins."""
-
-    def __init__(self, app: ASGIApp, frame_ancestors: tuple[str, ...] = ()) -> None:
-        self.app = app
-        self.policy = PagePolicy(WEB_DIR, frame_ancestors)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"same-origin"))
-                if not any(name == b"content-security-policy" for name, _ in headers):
-                    headers.append((b"content-security-policy", self.policy.current().encode()))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def _middleware(config: ServerConfig, signer: SessionSigner) -> list[Middleware]:
+def _middleware(
+    config: ServerConfig, signer: SessionSigner, policy: PagePolicy
+) -> list[Middleware]:
     """Outermost first: headers on every answer, then who may ask, then how much they send.
 
-    ``signer`` is the server's one session key: every copy of the stack must accept the
-    sessions any other issued.
+    ``signer`` and ``policy`` are the server's one session key and page policy, shared with
+    the hot lane, which must accept the same sessions and send the same headers.
     """
-    stack = [Middleware(_SecurityHeaders, frame_ancestors=config.frame_ancestors)]
+    stack = [Middleware(SecurityHeaders, policy=policy)]
     if config.auth != "none":
         stack.append(Middleware(AuthMiddleware, config=config, signer=signer))
     stack.append(Middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes))
@@ -149,39 +125,16 @@ def create_app(config: ServerConfig, plugins: Sequence[Plugin] | None = None) ->
         for plugin in plugin_list:
             await plugin.close()
 
-    middleware = _middleware(config, SessionSigner())
-    app = _App(routes=routes, lifespan=lifespan, middleware=middleware)
+    signer = SessionSigner()
+    policy = PagePolicy(WEB_DIR, config.frame_ancestors)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=_middleware(config, signer, policy)
+    )
     app.state.context = ServerContext(config=config, plugins=plugin_list)
-    app.hot_posts = _hot_posts(plugin_list, config.base_url, middleware)
+    app.state.hot_lane = HotLane(
+        {config.base_url + path: post for p in plugin_list for path, post in p.hot_posts().items()},
+        policy=policy,
+        max_body_bytes=config.max_body_bytes,
+        signer=signer if config.auth != "none" else None,
+    )
     return app
-
-
-class _App(Starlette):
-    """Starlette, with a fast lane: a POST to a hot path (Visdom's ``/update`` and ``/events``,
-    once per training step) runs through the same middleware as every request, but past
-    Starlette's router and exception layer, a measurable share of a live append's round trip."""
-
-    hot_posts: Mapping[str, ASGIApp] = MappingProxyType({})
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            endpoint = self.hot_posts.get(scope["path"])
-            if endpoint is not None:
-                scope["app"] = self
-                await endpoint(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
-
-
-def _hot_posts(
-    plugins: Sequence[Plugin], base_url: str, middleware: list[Middleware]
-) -> dict[str, ASGIApp]:
-    """Each plugin's hot POST paths, wrapped in the server's middleware (same order)."""
-    hot: dict[str, ASGIApp] = {}
-    for plugin in plugins:
-        for path, endpoint in plugin.hot_posts().items():
-            chained: ASGIApp = endpoint
-            for layer in reversed(middleware):
-                chained = layer.cls(chained, *layer.args, **layer.kwargs)
-            hot[base_url + path] = ServerErrorMiddleware(chained)
-    return hot

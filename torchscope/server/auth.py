@@ -39,6 +39,15 @@ FAILED_LOGIN_DELAY_S = 0.25
 _UNAUTHORIZED = "authentication required: log in, or pass the token printed at start"
 
 
+def cookie_has_session(cookie_header: str, signer: SessionSigner) -> bool:
+    """Whether a ``Cookie`` header holds a session ``signer`` issued and still honours."""
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME and signer.is_valid(value):
+            return True
+    return False
+
+
 class AuthMiddleware:
     """Let in authenticated requests and WebSockets; answer logins; refuse the rest."""
 
@@ -85,11 +94,7 @@ class AuthMiddleware:
         return path
 
     def _has_session(self, headers: Headers) -> bool:
-        for part in headers.get("cookie", "").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == COOKIE_NAME and self.signer.is_valid(value):
-                return True
-        return False
+        return cookie_has_session(headers.get("cookie", ""), self.signer)
 
     def _token_matches(self, given: str | None) -> bool:
         token = self.config.token

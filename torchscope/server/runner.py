@@ -7,12 +7,14 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.applications import Starlette
 
 from torchscope.plugins.base import PluginStartError
 from torchscope.server.config import ServerConfig
+from torchscope.server.hot_lane import HotLane, lane_protocol
 
 log = logging.getLogger("torchscope.server")
 
@@ -73,16 +75,22 @@ def prepare_env_path(config: ServerConfig) -> None:
         ) from None
 
 
-def uvicorn_config(app: ASGIApp, config: ServerConfig, log_level: str) -> uvicorn.Config:
-    """uvicorn's settings for ``app``: WebSocket messages capped like request bodies."""
-    return uvicorn.Config(
-        app,
-        log_level=log_level,
-        access_log=log_level == "debug",
-        lifespan="on",
-        timeout_graceful_shutdown=3,
-        ws_max_size=config.max_body_bytes,
-    )
+def uvicorn_config(
+    app: Starlette, config: ServerConfig, log_level: str, **settings: Any
+) -> uvicorn.Config:
+    """uvicorn's settings for ``app`` (made by ``create_app``): WebSocket messages capped like
+    request bodies, and the HTTP protocol that answers the app's hot lane itself. ``settings``
+    are more of uvicorn's (host and port when uvicorn binds the socket)."""
+    lane: HotLane | None = getattr(app.state, "hot_lane", None)
+    options: dict[str, Any] = {
+        "log_level": log_level,
+        "access_log": log_level == "debug",
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 3,
+        "ws_max_size": config.max_body_bytes,
+        "http": lane_protocol(lane) if lane is not None else "auto",
+    }
+    return uvicorn.Config(app, **{**options, **settings})
 
 
 def serve(config: ServerConfig, log_level: str = "warning") -> None:

@@ -9,15 +9,14 @@ from typing import ClassVar
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
 from torchscope.live import LiveStore, RequestError, jsonio
 from torchscope.live.names import env_id
-from torchscope.plugins.base import Plugin
+from torchscope.plugins.base import HotPost, Plugin
 from torchscope.plugins.live.export_route import env_export_route
 from torchscope.plugins.live.hub import Hub
-from torchscope.plugins.live.routes import LiveApi
+from torchscope.plugins.live.routes import JsonEndpoint, LiveApi
 from torchscope.plugins.live.sockets import PollingEndpoints, browser_socket, client_socket
 from torchscope.server.config import ServerConfig
 
@@ -38,7 +37,7 @@ class LivePlugin(Plugin):
         self.hub = Hub(store)
         self.api = LiveApi(store, self.hub, config.readonly, config.env_path)
         self.polling = PollingEndpoints(self.hub, config.readonly)
-        self._hot: dict[str, ASGIApp] | None = None
+        self._hot: dict[str, JsonEndpoint] | None = None
 
     def is_active(self) -> bool:
         return self.store.has_windows()
@@ -58,7 +57,7 @@ class LivePlugin(Plugin):
         async def vis_socket(websocket: WebSocket) -> None:
             await client_socket(websocket, hub, readonly)
 
-        hot = self.hot_posts()
+        hot = self._hot_endpoints()
         return [
             Route("/events", hot["/events"], methods=["POST"]),
             Route("/update", hot["/update"], methods=["POST"]),
@@ -79,8 +78,11 @@ class LivePlugin(Plugin):
             Route("/vis_socket_wrap", self.polling.vis_socket_wrap, methods=["POST"]),
         ]
 
-    def hot_posts(self) -> Mapping[str, ASGIApp]:
-        # One endpoint object per path, shared by the route table and the server's fast lane.
+    def hot_posts(self) -> Mapping[str, HotPost]:
+        return self._hot_endpoints()
+
+    def _hot_endpoints(self) -> dict[str, JsonEndpoint]:
+        # One endpoint object per path, shared by the route table and the server's hot lane.
         if self._hot is None:
             self._hot = {
                 "/events": self.api.endpoint(self.api.events, writes=True),

@@ -46,9 +46,9 @@ def _json(value: Any) -> Response:
 
 
 class JsonEndpoint:
-    """One API path as a bare ASGI app: a training loop's ``/update`` is one round trip, and
-    Starlette's per-request wrapping (task groups, exception handlers) would be a fair share
-    of its server time. Behaves as a Starlette endpoint would, errors included."""
+    """One API path as a bare ASGI app (behaves as a Starlette endpoint would, errors
+    included), whose synchronous ``answer`` the server's hot lane also calls directly for
+    plain per-step POSTs (``server/hot_lane.py``)."""
 
     def __init__(self, fn: ApiFunction, *, writes: bool, readonly: bool) -> None:
         self.fn = fn
@@ -67,6 +67,11 @@ class JsonEndpoint:
         body = await _read_body(receive)
         if body is None:
             return _text("client disconnected", 400)
+        return self.answer(body, scope)
+
+    def answer(self, body: bytes, scope: Scope) -> Response:
+        """The response to a request with this ``body``, once the request's origin is known to
+        be acceptable (the server's hot lane calls this directly, see server/hot_lane.py)."""
         try:
             msg = jsonio.loads(body) if body and not body.isspace() else {}
         except jsonio.BadJSON as exc:
