@@ -20,6 +20,8 @@ export interface Environment {
   /** The log directory the server reads, or "" when it only serves live plots. */
   data_location: string;
   readonly: boolean;
+  /** How visitors log in: "none", "token" or "password". */
+  auth: 'none' | 'token' | 'password';
 }
 
 /** Messages the status socket (`api/ws`) sends. */

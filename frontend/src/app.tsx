@@ -107,6 +107,7 @@ export function App() {
         tabs={tabs}
         current={currentTab ? currentTab.name : null}
         readonly={environment?.readonly ?? false}
+        loggedIn={(environment?.auth ?? 'none') !== 'none'}
         socket={socket}
       />
       <main id="main" tabIndex={-1}>

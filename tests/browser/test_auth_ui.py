@@ -97,6 +97,7 @@ def test_token_url_opens_the_app_and_its_live_socket(
         assert response is not None and response.status == 200
         expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=START_MS)
         expect(page.locator(".connection")).to_have_attribute("data-state", "connected")
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
         open_live_env(page, origin, "secret")
         expect(pane(page, "note")).to_contain_text("for token holders")
         expect(page.locator(".live-status")).to_have_attribute("data-state", "connected")
@@ -158,15 +159,14 @@ def test_password_login_page_error_login_live_and_logout(
         expect(page.locator(".connection")).to_have_attribute("data-state", "connected")
         expect(page.locator(".live-status")).to_have_attribute("data-state", "connected")
 
-        # The page has no logout control; POST /logout clears the session.
-        answer = page.evaluate(
-            "fetch('/logout', {method: 'POST', redirect: 'manual'}).then(r => r.type)"
-        )
-        assert answer == "opaqueredirect"  # the 303 back to the login page
+        # The top bar's logout ends the session and lands on the login page.
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_label("Password")).to_be_visible()
         assert [c for c in page.context.cookies() if c["name"] == "user_password"] == []
         again = page.goto(origin + "/")
         assert again is not None and again.status == 401
-        expect(page.get_by_label("Password")).to_be_visible()
+        answer = httpx.get(f"{origin}/data/plugins_listing", cookies={"user_password": "x"})
+        assert answer.status_code == 401
 
 
 def test_readonly_page_refuses_closing_and_editing_and_says_so(
@@ -187,6 +187,7 @@ def test_readonly_page_refuses_closing_and_editing_and_says_so(
         open_live_env(page, origin, "ro")
         expect(page.get_by_role("banner").get_by_text("read-only")).to_be_visible()
         expect(page.locator(".live-status")).to_contain_text("read-only")
+        expect(page.get_by_role("button", name="Log out")).to_have_count(0)  # no --auth
 
         # The close button is disabled and hidden; property fields are disabled.
         close = pane(page, "note").locator(".live-pane-close")

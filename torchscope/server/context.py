@@ -26,4 +26,6 @@ class ServerContext:
             "window_title": "torchscope",
             "data_location": self.config.logdir or "",
             "readonly": self.config.readonly,
+            # How visitors log in ("none", "token" or "password"): the page offers a logout.
+            "auth": self.config.auth,
         }

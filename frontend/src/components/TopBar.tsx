@@ -1,4 +1,5 @@
-// The bar at the top: product name, one tab per view that has data, connection and theme.
+// The bar at the top: product name, one tab per view that has data, connection, theme, and a
+// logout when the server asks visitors to log in.
 import type { StatusSocket } from '../api';
 import { viewHref } from '../route';
 import type { Tab } from '../views/registry';
@@ -9,10 +10,12 @@ interface Props {
   tabs: Tab[];
   current: string | null;
   readonly: boolean;
+  /** The server asks visitors to log in (--auth token|password): offer a logout. */
+  loggedIn: boolean;
   socket: StatusSocket;
 }
 
-export function TopBar({ tabs, current, readonly, socket }: Props) {
+export function TopBar({ tabs, current, readonly, loggedIn, socket }: Props) {
   return (
     <header class="topbar">
       <a class="brand" href={viewHref(null)}>
@@ -43,6 +46,15 @@ export function TopBar({ tabs, current, readonly, socket }: Props) {
         )}
         <ConnectionIndicator socket={socket} />
         <ThemeToggle />
+        {loggedIn && (
+          // A plain form: the server clears the session cookie (HttpOnly, so script cannot)
+          // and answers with its login page.
+          <form class="logout" method="post" action="logout">
+            <button type="submit" class="button button-small" title="End this browser's session">
+              Log out
+            </button>
+          </form>
+        )}
       </div>
     </header>
   );
