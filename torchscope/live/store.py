@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from torchscope.heap import keep_transient_blocks_out_of_the_heap
 from torchscope.live import envfiles, jsonio
 from torchscope.live.downsample import DISPLAY_POINTS
 from torchscope.live.errors import NotFound, RequestError
 from torchscope.live.journal import Journal
-from torchscope.live.memory import keep_transient_blocks_out_of_the_heap
 from torchscope.live.model import Env, Window, new_window_id, optional_dict, require_dict
 from torchscope.live.names import DEFAULT_ENV, env_id
 from torchscope.live.updates import apply_update, not_updatable_message

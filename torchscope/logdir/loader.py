@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from torchscope.events import EventFileReader, RecordBatch, ScanBatch
+from torchscope.heap import bulk_reading
 from torchscope.logdir.fs import FileInfo, LogdirFS
 from torchscope.logdir.ingest import RunIngestor
 from torchscope.logdir.run_data import RunData
@@ -102,10 +103,15 @@ class RunLoader:
         reader = cursor.reader
         if info.size - cursor.offset < SCAN_MIN_BYTES:
             return self._read_records(cursor, reader, info)
+        # Chunk after chunk of multi-MB arrays: from the heap, not fresh mappings (heap.py).
+        with bulk_reading():
+            return self._read_scan(cursor, reader, info)
+
+    def _read_scan(self, cursor: FileCursor, reader: EventFileReader, info: FileInfo) -> bool:
+        """A large read: chunks framed and decoded in bulk (the native reader when built)."""
         read_any = False
         staged = 0  # bytes whose points are staged but not merged yet
-        # One read buffer per pass over the file: a fresh one per chunk would cost a page
-        # fault per 4 KB (the server pins glibc's mmap threshold, see live/memory.py).
+        # One read buffer per pass over the file, reused for every chunk.
         chunk = bytearray(CHUNK_BYTES)
         try:
             while True:
