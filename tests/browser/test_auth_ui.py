@@ -6,6 +6,7 @@ Each server is a real process started as users start it, and pages open the URL 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -195,6 +196,10 @@ def test_readonly_page_refuses_closing_and_editing_and_says_so(
         expect(close).to_be_hidden()
         rate = pane(page, "props").get_by_role("textbox", name="learning rate")
         expect(rate).to_be_disabled()
+        # Disabled controls say why when pointed at.
+        expect(rate).to_have_attribute("title", re.compile("read-only"))
+        save = page.locator(".live-menu summary", has_text="Save / fork")
+        expect(save).to_have_attribute("title", re.compile("read-only"))
 
         # What the page would send is refused by the server too: HTTP says why, the socket
         # ignores the command, and the window is still there for the next page.

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl } from '../../api';
 import type { LinkState } from './connection';
 import type { Selection } from './types';
+import { readOnlyTitle } from './readonly';
 
 interface Props {
   envs: string[];
@@ -102,7 +103,7 @@ function NameMenu(props: {
   useEffect(() => setName(props.initial), [props.initial]);
   return (
     <details class="live-menu" ref={menu.ref}>
-      <summary class="button" aria-disabled={props.disabled}>
+      <summary class="button" aria-disabled={props.disabled} title={readOnlyTitle(props.disabled)}>
         {props.label}
       </summary>
       <form
@@ -139,7 +140,9 @@ function DeleteMenu({
   const menu = useDisclosure();
   return (
     <details class="live-menu" ref={menu.ref}>
-      <summary class="button">Delete…</summary>
+      <summary class="button" aria-disabled={disabled} title={readOnlyTitle(disabled)}>
+        Delete…
+      </summary>
       <div class="live-menu-body">
         <p>
           Delete env <strong>{eid}</strong>, its windows and its saved file?
@@ -298,6 +301,7 @@ export function Toolbar(props: Props) {
               type="button"
               class="button"
               disabled={readonly}
+              title={readOnlyTitle(readonly)}
               onClick={() => props.onDeleteView(props.currentView)}
             >
               Delete view

@@ -4,6 +4,7 @@
 // The pane shows the edit at once; the client usually answers by sending the properties again.
 import { useEffect, useState } from 'preact/hooks';
 import type { PaneEvent, PropertyDoc } from '../types';
+import { readOnlyTitle } from '../readonly';
 
 interface Props {
   properties: PropertyDoc[];
@@ -40,6 +41,7 @@ function TextValue(props: {
       aria-invalid={invalid}
       value={draft}
       disabled={props.disabled}
+      title={readOnlyTitle(props.disabled)}
       onFocus={() => setEditing(true)}
       onInput={(event) => setDraft((event.target as HTMLInputElement).value)}
       onBlur={() => (invalid ? (setDraft(shown), setEditing(false)) : commit())}
@@ -90,6 +92,7 @@ export function PropertiesPane({ properties, rev, readonly, onEvent }: Props) {
                   type="button"
                   class="button button-small"
                   disabled={readonly}
+                  title={readOnlyTitle(readonly)}
                   onClick={() => update(id, 'clicked', false)}
                 >
                   {String(prop.value)}
@@ -103,6 +106,7 @@ export function PropertiesPane({ properties, rev, readonly, onEvent }: Props) {
                   aria-label={label}
                   checked={Boolean(value)}
                   disabled={readonly}
+                  title={readOnlyTitle(readonly)}
                   onChange={() => update(id, !value)}
                 />
               );
@@ -113,6 +117,7 @@ export function PropertiesPane({ properties, rev, readonly, onEvent }: Props) {
                   aria-label={label}
                   value={String(value)}
                   disabled={readonly}
+                  title={readOnlyTitle(readonly)}
                   onChange={(event) => update(id, (event.target as HTMLSelectElement).value)}
                 >
                   {(prop.values ?? []).map((option, index) => (
