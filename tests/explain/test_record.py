@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -72,3 +73,32 @@ def test_record_argument_errors() -> None:
         explain.explanation_record(model, image, labels=["a"])
     with pytest.raises(ValueError, match="one image"):
         explain.explanation_record(model, torch.randn(2, 3, 16, 16))
+
+
+def test_several_targets_in_one_record_match_combined_single_records() -> None:
+    from torchscope.client.explain_records import check_record, combine_targets
+
+    model = make_model("resnet", "inplace", batchnorm=True)
+    image = torch.randn(3, 16, 16, generator=torch.Generator().manual_seed(1))
+    labels = [f"digit {i}" for i in range(10)]
+    options: dict[str, Any] = {"methods": ["grad_cam", "saliency"], "labels": labels, "top_k": 4}
+    top = model(image[None])[0].detach().topk(3).indices
+    together = explain.explanation_record(model, image, targets=top, **options)
+    apart = combine_targets(
+        [explain.explanation_record(model, image, int(t), **options) for t in top]
+    )
+    assert json.loads(json.dumps(together)) == json.loads(json.dumps(apart))
+    assert [t["index"] for t in together["targets"]] == top.tolist()
+    assert together["target"]["index"] == int(top[0])
+    assert together["targets"][1]["maps"] != together["targets"][0]["maps"]
+    check_record(together)  # what the writer and the live client accept
+
+
+def test_targets_argument_errors() -> None:
+    model = make_model("vgg", "module", batchnorm=False)
+    image = torch.randn(3, 16, 16)
+    with pytest.raises(ValueError, match="not both"):
+        explain.explanation_record(model, image, target=1, targets=[1, 2])
+    for bad in ([], "12", [1, 1], [1, 10], [1.5], [True]):
+        with pytest.raises(ValueError, match="targets"):
+            explain.explanation_record(model, image, targets=bad)  # type: ignore[arg-type]

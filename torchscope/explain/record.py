@@ -91,12 +91,15 @@ def explanation_record(
     top_k: int = 5,
     map_encoding: MapEncoding = "png",
     display_image: torch.Tensor | np.ndarray | None = None,
+    targets: Sequence[int] | torch.Tensor | None = None,
 ) -> dict[str, Any]:
     """Explain one image with several methods and return everything as plain JSON-able data.
 
     ``image`` is ``(C, H, W)`` or ``(1, C, H, W)`` as the model takes it; ``display_image`` (same
     size, e.g. before normalization) is what is shown, defaulting to ``image`` rescaled.
-    ``target`` defaults to the top prediction. ``layer`` is used by the CAM methods (default:
+    ``target`` defaults to the top prediction. ``targets`` (instead of ``target``) explains
+    several classes at once: the record is the first one's, plus ``"targets"`` with every
+    class's maps, as ``combine_targets`` makes. ``layer`` is used by the CAM methods (default:
     the last ``nn.Conv2d``). The shape of the record is documented in docs/explain.md.
     """
     model = check_model(model)
@@ -126,20 +129,22 @@ def explanation_record(
         raise ValueError(f"labels has {len(labels)} names but the model outputs {classes} classes")
     probabilities = logits.float().softmax(dim=1)[0]
     order = probabilities.argsort(descending=True)[: min(top_k, classes)].tolist()
-    if target is None:
-        target = order[0]
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < classes:
-        raise ValueError(f"target must be a class index in [0, {classes}), got {target!r}")
+    chosen = _chosen_targets(target, targets, order[0], classes)
 
     def label(index: int) -> str | None:
         return None if labels is None else str(labels[index])
 
+    def maps_of(index: int) -> dict[str, Any]:
+        maps = {}
+        for name in methods:
+            compute, signed = METHOD_MAPS[name]
+            maps[name] = _encode_map(compute(model, x, index, layer), signed, map_encoding)
+        return maps
+
     shown = image_to_rgb(display_image if display_image is not None else x[0])
-    maps = {}
-    for name in methods:
-        compute, signed = METHOD_MAPS[name]
-        maps[name] = _encode_map(compute(model, x, target, layer), signed, map_encoding)
-    return {
+    every_map = [maps_of(index) for index in chosen]
+    target = chosen[0]
+    record: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "image": {
             "png": png_base64(shown),
@@ -157,5 +162,38 @@ def explanation_record(
             for i in order
         ],
         "methods": list(methods),
-        "maps": maps,
+        "maps": every_map[0],
     }
+    if targets is not None:
+        record["targets"] = [
+            {"index": index, "label": label(index), "maps": dict(maps)}
+            for index, maps in zip(chosen, every_map, strict=True)
+        ]
+    return record
+
+
+def _chosen_targets(
+    target: int | None, targets: Sequence[int] | torch.Tensor | None, top: int, classes: int
+) -> list[int]:
+    """The classes to explain, checked: ``targets``, else ``[target]``, else the top one."""
+    if targets is not None and target is not None:
+        raise ValueError("give target or targets, not both")
+    if targets is None:
+        chosen = [top if target is None else target]
+        name = "target"
+    else:
+        if isinstance(targets, (torch.Tensor, np.ndarray)):  # e.g. topk's indices
+            targets = targets.tolist()
+        if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence) or not targets:
+            raise ValueError("targets must be a non-empty sequence of class indices")
+        chosen = list(targets)
+        name = "targets"
+    for position, index in enumerate(chosen):
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            raise ValueError(f"{name} must be class indices, got {index!r}")
+        chosen[position] = index = int(index)
+        if not 0 <= index < classes:
+            raise ValueError(f"{name} must be class indices in [0, {classes}), got {index!r}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"targets repeat a class: {chosen}")
+    return chosen

@@ -233,18 +233,13 @@ class TorchscopeLogger(MetricsSink):
     def _log_explanation_records(self, inputs: torch.Tensor, step: int) -> None:
         """Records for the Explain view: each method's map for the top predictions of a few
         fixed samples, so the view's target picker can switch between them."""
-        from torchscope.client.explain_records import combine_targets
         from torchscope.explain import explanation_record
 
         model = self.learner.model
         for index, image in enumerate(inputs[: self.n_explained]):
             with torch.no_grad():
-                top = model(image[None]).softmax(dim=1)[0].topk(min(3, self._n_classes(model)))
-            records = [
-                explanation_record(model, image, int(target), methods=self.explain)
-                for target in top.indices
-            ]
-            record = combine_targets(records)
+                top = model(image[None]).topk(min(3, self._n_classes(model)), dim=1)
+            record = explanation_record(model, image, methods=self.explain, targets=top.indices[0])
             self._writer().add_explanation(f"explain/sample_{index}", record, step)
             if self.vis is not None:
                 self.vis.explanation(record, win=f"explain_sample_{index}",
