@@ -305,3 +305,12 @@ def test_events_under_a_base_url_take_the_lane(lane_server: Callable[..., LaneSe
     assert (status, body) == (200, b"t") and server.lane.answered == 1
     status, _, _ = exchange(server, post("/events", json.dumps(text).encode()))
     assert status == 404 and server.lane.answered == 1
+
+
+def test_visdom_clients_win_exists_takes_the_lane(lane_server: Callable[..., LaneServer]) -> None:
+    server = lane_server(readonly=False)
+    exchange(server, post("/update", json.dumps(APPEND).encode()))
+    asks = [{"win": "w", "eid": "main"}, {"win": "nope", "eid": "main"}]
+    answers = [exchange(server, post("/win_exists", json.dumps(a).encode())) for a in asks]
+    assert [(status, body) for status, _, body in answers] == [(200, b"true"), (200, b"false")]
+    assert server.lane.answered == 3

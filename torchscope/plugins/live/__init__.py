@@ -62,7 +62,7 @@ class LivePlugin(Plugin):
             Route("/events", hot["/events"], methods=["POST"]),
             Route("/update", hot["/update"], methods=["POST"]),
             Route("/close", write(api.close), methods=["POST"]),
-            Route("/win_exists", read(api.win_exists), methods=["POST"]),
+            Route("/win_exists", hot["/win_exists"], methods=["POST"]),
             Route("/win_data", read(api.win_data), methods=["POST"]),
             Route("/win_hash", read(api.win_hash), methods=["POST"]),
             Route("/env/{eid:path}", read(api.env), methods=["POST"]),
@@ -83,10 +83,12 @@ class LivePlugin(Plugin):
 
     def _hot_endpoints(self) -> dict[str, JsonEndpoint]:
         # One endpoint object per path, shared by the route table and the server's hot lane.
+        # Visdom's client asks /win_exists before every append, so it is hot too.
         if self._hot is None:
             self._hot = {
                 "/events": self.api.endpoint(self.api.events, writes=True),
                 "/update": self.api.endpoint(self.api.update, writes=True),
+                "/win_exists": self.api.endpoint(self.api.win_exists, writes=False),
             }
         return self._hot
 
