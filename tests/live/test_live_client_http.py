@@ -275,3 +275,29 @@ def test_only_calls_that_wait_poll_for_their_answer(
     # The background sender never polls: it must not take CPU from the training loop.
     assert polled_by and set(polled_by) == {threading.main_thread().name}
     vis.close_connection()
+
+
+def test_a_connection_whose_answers_keep_missing_the_poll_stops_polling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torchscope.client.visdom_http as visdom_http
+
+    monkeypatch.setattr(visdom_http, "POLL_PAUSE_REQUESTS", 3)
+    polls: list[bytes] = []
+    real_poll = visdom_http._poll_recv
+
+    def counting_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
+        polls.append(real_poll(sock, poll_s, timeout))
+        return polls[-1]
+
+    monkeypatch.setattr(visdom_http, "_poll_recv", counting_poll)
+    misses = visdom_http.POLL_MISSES_TO_PAUSE
+    # Slow answers until polling pauses, three requests during the pause, then quick ones.
+    server = SlowServer([0.02] * misses + [0.02] * 3 + [0.0] * 3)
+    conn = KeepAliveConnection("127.0.0.1", server.port, timeout=5)
+    answers = [conn.post("/update", b"{}", poll_s=0.002).body for _ in range(misses + 6)]
+    assert answers == [b"late"] * (misses + 3) + [b"soon"] * 3
+    # The misses, no poll during the pause, then polling again.
+    assert len(polls) == misses + 3
+    assert polls[:misses] == [b""] * misses
+    server.listener.close()

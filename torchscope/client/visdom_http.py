@@ -9,8 +9,9 @@ read with one ``recv`` when it fits (it always does for an append's answer).
 A caller that waits for the answer anyway (a synchronous append) may ask the connection to poll
 for it for a short while before it sleeps: on a virtual machine, being woken by the kernel can
 cost more than the server's whole answer (on the 2-core test VM a loopback round trip took
-~150 us sleeping and ~70 us polling). The poll is bounded, and it is skipped where the server
-would have no core of its own to answer on.
+~150 us sleeping and ~70 us polling). The poll is bounded, it is skipped where the server
+would have no core of its own to answer on, and a connection whose answers keep coming after
+the poll gave up (a remote or busy server) stops polling for a while.
 
 Only what torchscope's and Visdom's servers answer needs handling: a status line, headers, and a
 body framed by ``Content-Length``, by chunks, or by the connection's end. HTTPS and proxies go
@@ -39,6 +40,10 @@ def _cores_available() -> int:
 #: append's answer, short enough that a slow answer costs little CPU. Zero on one core, where
 #: polling would only delay the server.
 ANSWER_POLL_S = 300e-6 if _cores_available() > 1 else 0.0
+#: Answers in a row that came after the poll gave up (a remote or busy server) before the
+#: connection stops polling, and for how many requests it then waits the usual way.
+POLL_MISSES_TO_PAUSE = 8
+POLL_PAUSE_REQUESTS = 256
 
 
 class StaleConnection(ConnectionError):
@@ -69,6 +74,8 @@ class KeepAliveConnection:
         self.timeout = timeout
         self._sock: socket.socket | None = None
         self._used = False
+        self._poll_misses = 0
+        self._poll_paused = 0
         host_header = f"[{host}]" if ":" in host else host
         # As few headers as HTTP/1.1 needs (each costs the server parsing); without an
         # Accept-Encoding header, servers answer uncompressed.
@@ -129,7 +136,7 @@ class KeepAliveConnection:
     def _read_response(
         self, sock: socket.socket, reused: bool, poll_s: float
     ) -> tuple[Response, bool]:
-        buffer = bytearray(_poll_recv(sock, poll_s, self.timeout) if poll_s > 0 else b"")
+        buffer = bytearray(self._poll_first_bytes(sock, poll_s) if poll_s > 0 else b"")
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end >= 0:
@@ -160,6 +167,21 @@ class KeepAliveConnection:
                 buffer += chunk
             body, keep = bytes(buffer), False
         return Response(status, headers, body), keep
+
+    def _poll_first_bytes(self, sock: socket.socket, poll_s: float) -> bytes:
+        """Poll for the answer, unless polling kept missing lately (it would only burn CPU)."""
+        if self._poll_paused:
+            self._poll_paused -= 1
+            return b""
+        first = _poll_recv(sock, poll_s, self.timeout)
+        if first:
+            self._poll_misses = 0
+        else:
+            self._poll_misses += 1
+            if self._poll_misses >= POLL_MISSES_TO_PAUSE:
+                self._poll_misses = 0
+                self._poll_paused = POLL_PAUSE_REQUESTS
+        return first
 
     def close(self) -> None:
         if self._sock is not None:
