@@ -42,7 +42,7 @@ def _cores_available() -> int:
 ANSWER_POLL_S = 300e-6 if _cores_available() > 1 else 0.0
 #: Answers in a row that came after the poll gave up (a remote or busy server) before the
 #: connection stops polling, and for how many requests it then waits the usual way.
-POLL_MISSES_TO_PAUSE = 8
+POLL_MISSES_TO_PAUSE = 32
 POLL_PAUSE_REQUESTS = 256
 
 
