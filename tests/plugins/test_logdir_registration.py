@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -48,7 +49,13 @@ def test_only_views_with_data_are_enabled_and_the_cache_is_written(tmp_path: Pat
     config = ServerConfig(logdir=str(logdir), env_path=tmp_path / "env")
     with TestClient(create_app(config)) as client:
         assert client.get("/data/runs").json() == ["run"]
+        # The runs are known before their files are read: the listing says when it is loaded.
+        deadline = time.monotonic() + 30
         listing = client.get("/data/plugins_listing").json()
+        while not listing["scalars"]["loaded"]:
+            assert time.monotonic() < deadline, "the logdir did not load"
+            time.sleep(0.02)
+            listing = client.get("/data/plugins_listing").json()
         assert listing["scalars"]["enabled"] is True
         assert listing["images"]["enabled"] is False
         assert listing["graphs"]["enabled"] is False
