@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ def main() -> int:
                         help="stop the server once training is done (for tests)")  # fmt: skip
     args = parser.parse_args()
 
+    # A plain kill (SIGTERM) stops the demo as Ctrl-C does: the server goes with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logdir, env_path = args.workdir / "runs", args.workdir / "envs"
     logdir.mkdir(parents=True, exist_ok=True)
     run_dir = logdir / datetime.datetime.now().strftime("digits-%Y%m%d-%H%M%S")

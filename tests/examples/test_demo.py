@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +39,28 @@ def test_demo_trains_logs_everything_and_the_server_shows_it(tmp_path: Path) -> 
         assert "digits" in client.post("/env_state", content="{}").json()
         windows = client.post("/win_data", content='{"eid": "digits", "win": null}').json()
         assert {"train_loss", "epoch_accuracy", "explain_saliency"} <= set(windows)
+
+
+@pytest.mark.slow
+def test_stopping_the_demo_stops_its_server(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "examples/demo.py", "--port", "0", "--epochs", "1",
+         "--workdir", str(tmp_path / "demo")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if line.startswith("Serving the dashboard at "):
+                break
+        else:
+            raise AssertionError("the demo did not start serving")
+        port = int(line.split("http://localhost:", 1)[1].split()[0].strip("/"))
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # serving
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        demo.kill()
+        demo.wait()
