@@ -252,7 +252,7 @@ def test_only_calls_that_wait_poll_for_their_answer(
     polled_by: list[str] = []
     real_poll = visdom_http._poll_recv
 
-    def recording_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
+    def recording_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes | None:
         polled_by.append(threading.current_thread().name)
         return real_poll(sock, poll_s, timeout)
 
@@ -283,10 +283,10 @@ def test_a_connection_whose_answers_keep_missing_the_poll_stops_polling(
     import torchscope.client.visdom_http as visdom_http
 
     monkeypatch.setattr(visdom_http, "POLL_PAUSE_REQUESTS", 3)
-    polls: list[bytes] = []
+    polls: list[bytes | None] = []
     real_poll = visdom_http._poll_recv
 
-    def counting_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
+    def counting_poll(sock: socket.socket, poll_s: float, timeout: float) -> bytes | None:
         polls.append(real_poll(sock, poll_s, timeout))
         return polls[-1]
 
@@ -299,5 +299,36 @@ def test_a_connection_whose_answers_keep_missing_the_poll_stops_polling(
     assert answers == [b"late"] * (misses + 3) + [b"soon"] * 3
     # The misses, no poll during the pause, then polling again.
     assert len(polls) == misses + 3
-    assert polls[:misses] == [b""] * misses
+    assert polls[:misses] == [None] * misses
     server.listener.close()
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_a_kept_alive_connection_the_server_ended_is_replaced_before_sending(
+    reset: bool,
+) -> None:
+    """The server ends an idle connection (a FIN, or a reset): the next request goes on a new
+    connection, never into the dead one (whose reset could not be told from a failure)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            request = _read_request(conn)
+            assert request is not None
+            seen.append(request)
+            conn.sendall(_ok(b"answer %d" % len(seen)))
+            if reset:  # close with a reset instead of a FIN
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    conn = KeepAliveConnection("127.0.0.1", listener.getsockname()[1], timeout=5)
+    assert conn.post("/update", b"{}", poll_s=0.001).body == b"answer 1"
+    time.sleep(0.2)  # the server's close reaches the client
+    assert conn.post("/update", b'{"k": 2}', poll_s=0.001).body == b"answer 2"
+    thread.join(timeout=5)
+    assert len(seen) == 2 and seen[1].endswith(b'{"k": 2}')
+    listener.close()

@@ -113,6 +113,10 @@ class KeepAliveConnection:
         """POST ``body`` to ``target``, polling up to ``poll_s`` seconds for the answer before
         sleeping on it. Raises StaleConnection when a reused connection turned out closed
         before any answer came (the request can be sent again), OSError otherwise."""
+        if self._sock is not None and self._used and _closed_by_server(self._sock, self.timeout):
+            # Idle too long (uvicorn closes kept-alive connections after 5 s): a request sent
+            # into it would meet a reset, which cannot be told apart from a failure.
+            self.close()
         if self._sock is None:
             self._sock = self._connect()
         sock = self._sock
@@ -136,7 +140,14 @@ class KeepAliveConnection:
     def _read_response(
         self, sock: socket.socket, reused: bool, poll_s: float
     ) -> tuple[Response, bool]:
-        buffer = bytearray(self._poll_first_bytes(sock, poll_s) if poll_s > 0 else b"")
+        buffer = bytearray()
+        first = self._poll_first_bytes(sock, poll_s) if poll_s > 0 else None
+        if first == b"":  # the connection's end, seen while polling
+            if reused:
+                raise StaleConnection("the server closed the idle connection")
+            raise BadResponse("the server closed the connection mid-answer")
+        if first is not None:
+            buffer += first
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end >= 0:
@@ -168,13 +179,14 @@ class KeepAliveConnection:
             body, keep = bytes(buffer), False
         return Response(status, headers, body), keep
 
-    def _poll_first_bytes(self, sock: socket.socket, poll_s: float) -> bytes:
-        """Poll for the answer, unless polling kept missing lately (it would only burn CPU)."""
+    def _poll_first_bytes(self, sock: socket.socket, poll_s: float) -> bytes | None:
+        """Poll for the answer, unless polling kept missing lately (it would only burn CPU):
+        its first bytes, b"" at the connection's end, None when nothing came in time."""
         if self._poll_paused:
             self._poll_paused -= 1
-            return b""
+            return None
         first = _poll_recv(sock, poll_s, self.timeout)
-        if first:
+        if first is not None:
             self._poll_misses = 0
         else:
             self._poll_misses += 1
@@ -189,9 +201,9 @@ class KeepAliveConnection:
             self._sock = None
 
 
-def _poll_recv(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
-    """The first bytes of the answer, polled for up to ``poll_s`` seconds, or b"" if none came
-    (the caller then waits the usual way)."""
+def _poll_recv(sock: socket.socket, poll_s: float, timeout: float) -> bytes | None:
+    """The first bytes of the answer, polled for up to ``poll_s`` seconds: b"" at the
+    connection's end, None if nothing came (the caller then waits the usual way)."""
     sock.settimeout(0.0)
     try:
         deadline = time.perf_counter() + poll_s
@@ -200,7 +212,20 @@ def _poll_recv(sock: socket.socket, poll_s: float, timeout: float) -> bytes:
                 return sock.recv(_RECV_SIZE)
             except BlockingIOError:
                 if time.perf_counter() > deadline:
-                    return b""
+                    return None
+    finally:
+        sock.settimeout(timeout)
+
+
+def _closed_by_server(sock: socket.socket, timeout: float) -> bool:
+    """Whether an idle kept-alive connection was closed (or reset) by the server."""
+    sock.settimeout(0.0)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:  # open, nothing to read: as it should be
+        return False
+    except OSError:
+        return True
     finally:
         sock.settimeout(timeout)
 
