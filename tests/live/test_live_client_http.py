@@ -332,3 +332,37 @@ def test_a_kept_alive_connection_the_server_ended_is_replaced_before_sending(
     thread.join(timeout=5)
     assert len(seen) == 2 and seen[1].endswith(b'{"k": 2}')
     listener.close()
+
+
+def test_a_request_met_by_the_servers_idle_close_is_sent_again() -> None:
+    """The server's keep-alive timer fires just as a request arrives: it closes with the request
+    unread, which resets the connection. The request never ran: it is sent again, once."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        first, _ = listener.accept()
+        request = _read_request(first)
+        assert request is not None
+        seen.append(request)
+        first.sendall(_ok(b"one"))
+        time.sleep(0.3)  # the next request arrives meanwhile, and stays unread
+        first.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        first.close()
+        second, _ = listener.accept()
+        request = _read_request(second)
+        assert request is not None
+        seen.append(request)
+        second.sendall(_ok(b"two"))
+        second.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    conn = KeepAliveConnection("127.0.0.1", listener.getsockname()[1], timeout=5)
+    assert conn.post("/update", b"{}", poll_s=0.001).body == b"one"
+    with pytest.raises(StaleConnection):  # what the transport resends on a new connection
+        conn.post("/update", b'{"k": 2}', poll_s=0.001)
+    assert conn.post("/update", b'{"k": 2}', poll_s=0.001).body == b"two"
+    thread.join(timeout=5)
+    assert [r.rsplit(b"\r\n\r\n", 1)[1] for r in seen] == [b"{}", b'{"k": 2}']
+    listener.close()

@@ -157,9 +157,9 @@ class Visdom(PlotMethods, PaneMethods):
             if self._sender is not None:
                 self._sender.flush()  # reads see every earlier write
             return self._transport.post(endpoint, body)
-        except ConnectionError:
-            if self.raise_exceptions:
-                raise ConnectionError("Error connecting to Visdom server") from None
+        except ConnectionError as error:
+            if self.raise_exceptions:  # Visdom's message, then why
+                raise ConnectionError(f"Error connecting to Visdom server: {error}") from None
             if not quiet:
                 log.exception("cannot reach the Visdom server")
             return False

@@ -124,11 +124,16 @@ class KeepAliveConnection:
         self._used = True
         head = self._head(target, cookie) + b"%d\r\n\r\n" % len(body)
         try:
-            if len(body) <= _JOIN_LIMIT:
-                sock.sendall(head + body)
-            else:
-                sock.sendall(head)
-                sock.sendall(body)
+            try:
+                if len(body) <= _JOIN_LIMIT:
+                    sock.sendall(head + body)
+                else:
+                    sock.sendall(head)
+                    sock.sendall(body)
+            except (ConnectionResetError, BrokenPipeError) as exc:
+                if reused:  # closed by the server while idle: it never took this request
+                    raise StaleConnection("the server closed the idle connection") from exc
+                raise
             response, keep = self._read_response(sock, reused, poll_s)
         except BaseException:
             self.close()
@@ -140,14 +145,21 @@ class KeepAliveConnection:
     def _read_response(
         self, sock: socket.socket, reused: bool, poll_s: float
     ) -> tuple[Response, bool]:
-        buffer = bytearray()
-        first = self._poll_first_bytes(sock, poll_s) if poll_s > 0 else None
-        if first == b"":  # the connection's end, seen while polling
+        try:
+            first = self._poll_first_bytes(sock, poll_s) if poll_s > 0 else None
+            if first is None:
+                first = sock.recv(_RECV_SIZE)
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            # A server closing an idle connection that has our request unread resets it
+            # (uvicorn's keep-alive timer can fire just as the request arrives): never taken.
+            if reused:
+                raise StaleConnection("the server closed the idle connection") from exc
+            raise
+        if not first:  # the connection's end before any answer
             if reused:
                 raise StaleConnection("the server closed the idle connection")
             raise BadResponse("the server closed the connection mid-answer")
-        if first is not None:
-            buffer += first
+        buffer = bytearray(first)
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end >= 0:
