@@ -20,9 +20,11 @@ through ``http.client`` instead (see ``visdom_transport.py``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
+from collections.abc import Iterator
 
 #: Bodies up to this size are copied behind the header block to leave in one ``send``.
 _JOIN_LIMIT = 256 * 1024
@@ -213,33 +215,38 @@ class KeepAliveConnection:
             self._sock = None
 
 
+@contextlib.contextmanager
+def _nonblocking(sock: socket.socket, timeout: float) -> Iterator[None]:
+    """``sock`` without waiting for the body's reads, then back to ``timeout``."""
+    sock.settimeout(0.0)
+    try:
+        yield
+    finally:
+        sock.settimeout(timeout)
+
+
 def _poll_recv(sock: socket.socket, poll_s: float, timeout: float) -> bytes | None:
     """The first bytes of the answer, polled for up to ``poll_s`` seconds: b"" at the
     connection's end, None if nothing came (the caller then waits the usual way)."""
-    sock.settimeout(0.0)
-    try:
-        deadline = time.perf_counter() + poll_s
+    deadline = time.perf_counter() + poll_s
+    with _nonblocking(sock, timeout):
         while True:
             try:
                 return sock.recv(_RECV_SIZE)
             except BlockingIOError:
                 if time.perf_counter() > deadline:
                     return None
-    finally:
-        sock.settimeout(timeout)
 
 
 def _closed_by_server(sock: socket.socket, timeout: float) -> bool:
     """Whether an idle kept-alive connection was closed (or reset) by the server."""
-    sock.settimeout(0.0)
-    try:
-        return sock.recv(1, socket.MSG_PEEK) == b""
-    except BlockingIOError:  # open, nothing to read: as it should be
-        return False
-    except OSError:
-        return True
-    finally:
-        sock.settimeout(timeout)
+    with _nonblocking(sock, timeout):
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:  # open, nothing to read: as it should be
+            return False
+        except OSError:
+            return True
 
 
 def _parse_head(head: bytes) -> tuple[str, int, dict[str, str]]:
