@@ -50,7 +50,6 @@ def _load_glibc() -> tuple[Callable[[int, int], int], Callable[[int], int]] | No
 
 
 _glibc = _load_glibc()
-_mallopt = _glibc[0] if _glibc is not None else None
 
 
 def _threshold() -> int:
@@ -61,8 +60,9 @@ def keep_transient_blocks_out_of_the_heap() -> bool:
     """Pin glibc's mmap threshold (once per process); True when it was applied."""
     global _pinned
     with _lock:
-        if not _pinned and _mallopt is not None:
-            _pinned = bool(_mallopt(_M_MMAP_THRESHOLD, _threshold()))
+        if not _pinned and _glibc is not None:
+            mallopt, _ = _glibc
+            _pinned = bool(mallopt(_M_MMAP_THRESHOLD, _threshold()))
         return _pinned
 
 
@@ -73,8 +73,9 @@ def bulk_reading() -> Iterator[None]:
     global _bulk_readers
     with _lock:
         _bulk_readers += 1
-        if _bulk_readers == 1 and _pinned and _mallopt is not None:
-            _mallopt(_M_MMAP_THRESHOLD, _BULK_THRESHOLD_BYTES)
+        if _bulk_readers == 1 and _pinned and _glibc is not None:
+            mallopt, _ = _glibc
+            mallopt(_M_MMAP_THRESHOLD, _BULK_THRESHOLD_BYTES)
     try:
         yield
     finally:
