@@ -371,26 +371,18 @@ function DownloadMenu({ plugin, tag, runs }: { plugin: string; tag: string; runs
               {runs.length > 1 && (
                 <tr>
                   <th scope="row">All runs</th>
-                  <td>
-                    <button
-                      type="button"
-                      class="button button-small"
-                      aria-label="Download all runs as CSV"
-                      onClick={allAs('csv')}
-                    >
-                      CSV
-                    </button>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      class="button button-small"
-                      aria-label="Download all runs as JSON"
-                      onClick={allAs('json')}
-                    >
-                      JSON
-                    </button>
-                  </td>
+                  {(['csv', 'json'] as const).map((format) => (
+                    <td key={format}>
+                      <button
+                        type="button"
+                        class="button button-small"
+                        aria-label={`Download all runs as ${format.toUpperCase()}`}
+                        onClick={allAs(format)}
+                      >
+                        {format.toUpperCase()}
+                      </button>
+                    </td>
+                  ))}
                 </tr>
               )}
             </tbody>
